@@ -1,0 +1,35 @@
+# Two commands do all setup on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test test-all lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/mixscope init --example -o demo/mixscope.toml --force
+	$(BIN)/mixscope validate demo/mixscope.toml
+	$(BIN)/mixscope fit demo/mixscope.toml --out demo/run --overwrite
+
+test: $(STAMP)
+	$(BIN)/ruff check mixscope tests bench scripts
+	$(BIN)/python -m pytest -q
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m ''
+
+bench: $(STAMP)
+	$(BIN)/python bench/fit.py
+
+clean:
+	rm -rf $(VENV) demo .pytest_cache

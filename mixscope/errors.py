@@ -1,0 +1,21 @@
+"""Errors that reach users: each carries a message meant to be read, not a traceback."""
+
+from __future__ import annotations
+
+
+class MixscopeError(Exception):
+    """Base class: the CLI prints ``str(error)`` to stderr and exits non-zero."""
+
+    exit_code = 2
+
+
+class SpecError(MixscopeError):
+    """The TOML run spec is malformed: unknown key, wrong type, missing column."""
+
+
+class DataError(MixscopeError):
+    """The data could not be read or fails the validation gate."""
+
+
+class RunError(MixscopeError):
+    """A run directory is missing, incomplete or does not match what was asked."""

@@ -1,0 +1,439 @@
+"""The TOML run spec: what data to read, how to map it, and how to model it.
+
+A spec is parsed strictly: an unknown key or a value of the wrong type is an
+error naming the section and key, never silently ignored. Paths are resolved
+relative to the spec file, so a spec and its data can move together.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mixscope.errors import SpecError
+
+ADSTOCK_KINDS = ("geometric", "delayed")
+SATURATION_KINDS = ("hill", "logistic")
+KPI_TYPES = ("revenue", "conversions")
+TREND_KINDS = ("none", "linear", "piecewise")
+
+
+@dataclass(frozen=True)
+class PriorSpec:
+    """A positive quantity's prior given by its mean and standard deviation.
+
+    Mapped to a LogNormal with exactly this mean and sd, so users state beliefs
+    in the units they think in (ROI of 2.0 ± 1.0), not in log space.
+    """
+
+    mean: float
+    sd: float
+
+    def lognormal_params(self) -> tuple[float, float]:
+        """Return ``(mu, sigma)`` of the LogNormal with this mean and sd."""
+        sigma2 = math.log1p((self.sd / self.mean) ** 2)
+        return math.log(self.mean) - sigma2 / 2, math.sqrt(sigma2)
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    path: Path | None = None
+    query: str | None = None
+    date: str = "date"
+    kpi: str = "revenue"
+    kpi_type: str = "revenue"
+    # A constant, or the name of a column holding revenue per KPI unit per row.
+    revenue_per_kpi: float | str | None = None
+    geo: str | None = None
+    population: str | None = None
+    controls: tuple[str, ...] = ()
+
+    @property
+    def source_label(self) -> str:
+        return str(self.path) if self.path is not None else f"query {self.query!r}"
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    name: str
+    spend: str
+    exposure: str | None = None
+    adstock: str = "geometric"
+    max_lag: int = 8
+    saturation: str = "hill"
+    roi_prior: PriorSpec | None = None
+    coefficient_prior: PriorSpec | None = None
+
+
+@dataclass(frozen=True)
+class SamplerSpec:
+    chains: int = 4
+    warmup: int = 500
+    draws: int = 500
+    seed: int = 0
+    target_accept: float = 0.85
+    max_tree_depth: int = 8
+
+
+@dataclass(frozen=True)
+class HoldoutSpec:
+    periods: int = 0
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    trend: str = "linear"
+    trend_knots: int = 4
+    seasonality_order: int = 2
+    seasonality_period: float = 52.1775
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    data: DataSpec
+    channels: tuple[ChannelSpec, ...]
+    sampler: SamplerSpec = field(default_factory=SamplerSpec)
+    holdout: HoldoutSpec = field(default_factory=HoldoutSpec)
+    model: ModelSpec = field(default_factory=ModelSpec)
+    source: Path | None = None
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        return tuple(channel.name for channel in self.channels)
+
+    def with_sampler(self, **overrides: Any) -> RunSpec:
+        """Return a copy with sampler settings replaced (CLI overrides)."""
+        clean = {key: value for key, value in overrides.items() if value is not None}
+        return replace(self, sampler=replace(self.sampler, **clean))
+
+    def to_dict(self) -> dict[str, Any]:
+        """A TOML-ready dict that :func:`parse_spec` reads back to an equal spec."""
+        return _spec_to_dict(self)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def load_spec(path: str | Path) -> RunSpec:
+    """Read and validate a TOML run spec; data paths resolve against its folder."""
+    spec_path = Path(path)
+    if not spec_path.is_file():
+        raise SpecError(
+            f"Spec file {spec_path} does not exist. Create one with "
+            f"`mixscope init DATA_FILE -o {spec_path}`."
+        )
+    try:
+        raw = tomllib.loads(spec_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"{spec_path} is not valid TOML: {error}. Fix the syntax there.") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{spec_path} is not UTF-8 text; save the spec as UTF-8 TOML.") from None
+    return parse_spec(raw, base_dir=spec_path.resolve().parent, source=spec_path)
+
+
+def parse_spec(
+    raw: Mapping[str, Any], base_dir: Path | None = None, source: Path | None = None
+) -> RunSpec:
+    """Validate a spec already read into a dict (the TOML document)."""
+    where = str(source) if source is not None else "spec"
+    _check_keys(raw, {"data", "channels", "sampler", "holdout", "model"}, "top level", where)
+    if "data" not in raw:
+        raise SpecError(f"{where}: the [data] section is missing; it must name at least `path`.")
+    data = _parse_data(_section(raw, "data", where), base_dir, where)
+    channels_raw = _section(raw, "channels", where)
+    if not channels_raw:
+        raise SpecError(
+            f"{where}: no channels. Add one [channels.NAME] table per media channel with "
+            "`spend = \"COLUMN\"`."
+        )
+    channels = tuple(
+        _parse_channel(name, _section(channels_raw, name, where, prefix="channels."), where)
+        for name in channels_raw
+    )
+    spends = [channel.spend for channel in channels]
+    duplicates = sorted({column for column in spends if spends.count(column) > 1})
+    if duplicates:
+        raise SpecError(
+            f"{where}: spend column(s) {', '.join(duplicates)} are used by more than one "
+            "channel; give each channel its own spend column."
+        )
+    sampler = _build(SamplerSpec, _section(raw, "sampler", where), "sampler", where)
+    holdout = _build(HoldoutSpec, _section(raw, "holdout", where), "holdout", where)
+    model = _build(ModelSpec, _section(raw, "model", where), "model", where)
+    _check_ranges(sampler, holdout, model, where)
+    return RunSpec(data, channels, sampler, holdout, model, source)
+
+
+def _section(
+    raw: Mapping[str, Any], key: str, where: str, prefix: str = ""
+) -> Mapping[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise SpecError(f"{where}: [{prefix}{key}] must be a table, got {value!r}.")
+    return value
+
+
+def _check_keys(raw: Mapping[str, Any], allowed: set[str], section: str, where: str) -> None:
+    for key in raw:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, sorted(allowed), n=1)
+            hint = f" Did you mean `{close[0]}`?" if close else ""
+            raise SpecError(
+                f"{where}: unknown key `{key}` in {section}.{hint} "
+                f"Allowed keys: {', '.join(sorted(allowed))}."
+            )
+
+
+def _expect(value: Any, kind: type | tuple[type, ...], key: str, section: str, where: str) -> Any:
+    # bool is an int in Python; a TOML `true` where a number is expected is a mistake.
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        ok = False
+    else:
+        ok = isinstance(value, kind)
+    if not ok:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise SpecError(f"{where}: [{section}] `{key}` must be {names}, got {value!r}.")
+    return value
+
+
+def _build(cls: type, raw: Mapping[str, Any], section: str, where: str) -> Any:
+    defaults = cls()
+    allowed = set(asdict(defaults))
+    _check_keys(raw, allowed, f"[{section}]", where)
+    values = {}
+    for key, value in raw.items():
+        default = getattr(defaults, key)
+        kind: type | tuple[type, ...] = (int, float) if isinstance(default, float) else type(default)
+        values[key] = _expect(value, kind, key, section, where)
+        if isinstance(default, float):
+            values[key] = float(value)
+    return replace(defaults, **values)
+
+
+def _parse_data(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> DataSpec:
+    allowed = {
+        "path", "query", "date", "kpi", "kpi_type", "revenue_per_kpi",
+        "geo", "population", "controls",
+    }
+    _check_keys(raw, allowed, "[data]", where)
+    for key in ("path", "query", "date", "kpi", "kpi_type", "geo", "population"):
+        if key in raw:
+            _expect(raw[key], str, key, "data", where)
+    if "path" not in raw and "query" not in raw:
+        raise SpecError(f"{where}: [data] needs `path` (CSV/Parquet file) or `query` (DuckDB SQL).")
+    path = None
+    if "path" in raw:
+        path = Path(raw["path"])
+        if not path.is_absolute() and base_dir is not None:
+            path = base_dir / path
+    kpi_type = raw.get("kpi_type", "revenue")
+    if kpi_type not in KPI_TYPES:
+        raise SpecError(
+            f"{where}: [data] kpi_type = {kpi_type!r} is not one of {', '.join(KPI_TYPES)}."
+        )
+    revenue_per_kpi = raw.get("revenue_per_kpi")
+    if revenue_per_kpi is not None:
+        _expect(revenue_per_kpi, (int, float, str), "revenue_per_kpi", "data", where)
+        if isinstance(revenue_per_kpi, int | float):
+            if not revenue_per_kpi > 0:
+                raise SpecError(
+                    f"{where}: [data] revenue_per_kpi must be positive, got {revenue_per_kpi}."
+                )
+            revenue_per_kpi = float(revenue_per_kpi)
+        if kpi_type == "revenue":
+            raise SpecError(
+                f"{where}: [data] revenue_per_kpi only applies with kpi_type = \"conversions\"."
+            )
+    controls = raw.get("controls", [])
+    if not isinstance(controls, list) or not all(isinstance(c, str) for c in controls):
+        raise SpecError(f"{where}: [data] controls must be a list of column names, got {controls!r}.")
+    if "population" in raw and "geo" not in raw:
+        raise SpecError(f"{where}: [data] population is set but geo is not; name the geo column.")
+    return DataSpec(
+        path=path,
+        query=raw.get("query"),
+        date=raw.get("date", "date"),
+        kpi=raw.get("kpi", "revenue"),
+        kpi_type=kpi_type,
+        revenue_per_kpi=revenue_per_kpi,
+        geo=raw.get("geo"),
+        population=raw.get("population"),
+        controls=tuple(controls),
+    )
+
+
+def _parse_prior(raw: Any, key: str, section: str, where: str) -> PriorSpec:
+    if not isinstance(raw, Mapping):
+        raise SpecError(f"{where}: [{section}] `{key}` must be a table like {{mean = 2.0, sd = 1.0}}.")
+    _check_keys(raw, {"mean", "sd"}, f"[{section}] {key}", where)
+    if "mean" not in raw or "sd" not in raw:
+        raise SpecError(f"{where}: [{section}] `{key}` needs both `mean` and `sd`.")
+    mean = _expect(raw["mean"], (int, float), f"{key}.mean", section, where)
+    sd = _expect(raw["sd"], (int, float), f"{key}.sd", section, where)
+    if not (math.isfinite(mean) and mean > 0 and math.isfinite(sd) and sd > 0):
+        raise SpecError(
+            f"{where}: [{section}] `{key}` needs a positive mean and sd, got mean={mean}, sd={sd}."
+        )
+    return PriorSpec(float(mean), float(sd))
+
+
+def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec:
+    section = f"channels.{name}"
+    allowed = {
+        "spend", "exposure", "adstock", "max_lag", "saturation", "roi_prior", "coefficient_prior",
+    }
+    _check_keys(raw, allowed, f"[{section}]", where)
+    if "spend" not in raw:
+        raise SpecError(f"{where}: [{section}] needs `spend = \"COLUMN\"` naming its spend column.")
+    spend = _expect(raw["spend"], str, "spend", section, where)
+    exposure = raw.get("exposure")
+    if exposure is not None:
+        _expect(exposure, str, "exposure", section, where)
+    adstock = _expect(raw.get("adstock", "geometric"), str, "adstock", section, where)
+    if adstock not in ADSTOCK_KINDS:
+        raise SpecError(
+            f"{where}: [{section}] adstock = {adstock!r}; choose one of {', '.join(ADSTOCK_KINDS)}."
+        )
+    saturation = _expect(raw.get("saturation", "hill"), str, "saturation", section, where)
+    if saturation not in SATURATION_KINDS:
+        raise SpecError(
+            f"{where}: [{section}] saturation = {saturation!r}; choose one of "
+            f"{', '.join(SATURATION_KINDS)}."
+        )
+    max_lag = _expect(raw.get("max_lag", 8), int, "max_lag", section, where)
+    if not 1 <= max_lag <= 52:
+        raise SpecError(f"{where}: [{section}] max_lag must be between 1 and 52, got {max_lag}.")
+    roi_prior = coefficient_prior = None
+    if "roi_prior" in raw:
+        roi_prior = _parse_prior(raw["roi_prior"], "roi_prior", section, where)
+    if "coefficient_prior" in raw:
+        coefficient_prior = _parse_prior(raw["coefficient_prior"], "coefficient_prior", section, where)
+    if roi_prior is not None and coefficient_prior is not None:
+        raise SpecError(
+            f"{where}: [{section}] sets both roi_prior and coefficient_prior; keep one "
+            "(roi_prior is recommended: it is in business units)."
+        )
+    return ChannelSpec(name, spend, exposure, adstock, max_lag, saturation, roi_prior, coefficient_prior)
+
+
+def _check_ranges(
+    sampler: SamplerSpec, holdout: HoldoutSpec, model: ModelSpec, where: str
+) -> None:
+    checks = [
+        (sampler.chains >= 1, "[sampler] chains must be at least 1"),
+        (sampler.warmup >= 10, "[sampler] warmup must be at least 10"),
+        (sampler.draws >= 10, "[sampler] draws must be at least 10"),
+        (0.5 <= sampler.target_accept < 1.0, "[sampler] target_accept must be in [0.5, 1)"),
+        (1 <= sampler.max_tree_depth <= 15, "[sampler] max_tree_depth must be in 1..15"),
+        (holdout.periods >= 0, "[holdout] periods must be zero or positive"),
+        (model.trend in TREND_KINDS, f"[model] trend must be one of {', '.join(TREND_KINDS)}"),
+        (1 <= model.trend_knots <= 50, "[model] trend_knots must be in 1..50"),
+        (0 <= model.seasonality_order <= 10, "[model] seasonality_order must be in 0..10"),
+        (model.seasonality_period > 1, "[model] seasonality_period must be above 1"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise SpecError(f"{where}: {message}.")
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if spec.data.path is not None:
+        data["path"] = str(spec.data.path)
+    if spec.data.query is not None:
+        data["query"] = spec.data.query
+    data.update(date=spec.data.date, kpi=spec.data.kpi, kpi_type=spec.data.kpi_type)
+    for key in ("revenue_per_kpi", "geo", "population"):
+        value = getattr(spec.data, key)
+        if value is not None:
+            data[key] = value
+    data["controls"] = list(spec.data.controls)
+    channels = {}
+    for channel in spec.channels:
+        entry = {key: value for key, value in asdict(channel).items() if value is not None}
+        entry.pop("name")
+        channels[channel.name] = entry
+    return {
+        "data": data,
+        "channels": channels,
+        "sampler": asdict(spec.sampler),
+        "holdout": asdict(spec.holdout),
+        "model": asdict(spec.model),
+    }
+
+
+def starter_spec(
+    columns: Mapping[str, bool], data_path: str, kpi: str | None = None
+) -> dict[str, Any]:
+    """Guess a starter spec from column names by convention.
+
+    ``columns`` maps each column name to whether it is numeric. ``date``/``week``
+    become the date, ``geo``/``population`` are recognised, ``*_spend`` columns
+    become channels, ``revenue``/``sales``/``conversions`` the KPI, and other
+    numeric columns controls. Raises :class:`SpecError` when no date, KPI or
+    spend column can be found, saying which flag or column name fixes it.
+    """
+    names = list(columns)
+    lower = {name.lower(): name for name in names}
+    date = next((lower[c] for c in ("date", "week", "date_week", "time", "ds") if c in lower), None)
+    if date is None:
+        raise SpecError(
+            f"No date column found among {names}; name it `date` or `week`, "
+            "or write the spec by hand."
+        )
+    if kpi is None:
+        kpi = next((lower[c] for c in ("revenue", "sales", "conversions") if c in lower), None)
+        if kpi is None:
+            raise SpecError(
+                f"No KPI column (revenue, sales or conversions) among {names}; pass --kpi COLUMN."
+            )
+    elif kpi not in columns:
+        raise SpecError(f"--kpi {kpi!r} is not a column; columns are {names}.")
+    geo = lower.get("geo")
+    population = lower.get("population") if geo else None
+    channels: dict[str, Any] = {}
+    for name in names:
+        if name.lower().endswith("_spend") and len(name) > len("_spend"):
+            channel = name[: -len("_spend")]
+            entry: dict[str, Any] = {"spend": name}
+            for suffix in ("_impressions", "_impression", "_exposure", "_grps"):
+                if channel + suffix in columns:
+                    entry["exposure"] = channel + suffix
+            channels[channel] = entry
+    if not channels:
+        raise SpecError(
+            f"No spend columns found among {names}; name them CHANNEL_spend (e.g. tv_spend)."
+        )
+    used = {date, kpi, geo, population} | {c["spend"] for c in channels.values()}
+    used |= {c["exposure"] for c in channels.values() if "exposure" in c}
+    kpi_type = "conversions" if kpi.lower() == "conversions" else "revenue"
+    revenue_per_kpi = None
+    if kpi_type == "conversions":
+        revenue_per_kpi = next(
+            (lower[c] for c in ("revenue_per_conversion", "revenue_per_kpi") if c in lower), None
+        )
+        used.add(revenue_per_kpi)
+    controls = [name for name in names if columns[name] and name not in used]
+    data: dict[str, Any] = {"path": data_path, "date": date, "kpi": kpi, "kpi_type": kpi_type}
+    if revenue_per_kpi:
+        data["revenue_per_kpi"] = revenue_per_kpi
+    if geo:
+        data["geo"] = geo
+    if population:
+        data["population"] = population
+    data["controls"] = controls
+    return {
+        "data": data,
+        "channels": channels,
+        "sampler": asdict(SamplerSpec()),
+        "holdout": {"periods": 0},
+        "model": asdict(ModelSpec()),
+    }
