@@ -1,0 +1,214 @@
+"""Fit the Bayesian MMM with NUTS and summarise it in business units."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import arviz as az
+import jax
+import numpy as np
+from numpyro.infer import MCMC, NUTS, init_to_median
+
+from mixscope import metrics
+from mixscope.data.dataset import Dataset
+from mixscope.model.diagnostics import Diagnostics, convergence, fit_statistics
+from mixscope.model.evaluate import (
+    MROI_STEP,
+    PosteriorEvaluation,
+    evaluate_posterior,
+    flatten_draws,
+)
+from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
+from mixscope.model.mmm import ModelConfig, build_config, mmm_model
+from mixscope.spec import RunSpec
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """Everything a fit produced; :func:`mixscope.model.save_run` persists it."""
+
+    spec: RunSpec
+    dataset: Dataset
+    idata: az.InferenceData
+    evaluation: PosteriorEvaluation
+    diagnostics: Diagnostics
+    summary: dict[str, Any]
+    fit_seconds: float
+
+
+def chain_method(n_chains: int) -> str:
+    """Run chains in parallel when there is a device per chain, else vectorised.
+
+    On a 2-core CPU with one XLA device, vectorised chains share one compiled
+    program; on several GPUs (or forced host devices) parallel wins.
+    """
+    return "parallel" if jax.local_device_count() >= n_chains > 1 else "vectorized"
+
+
+def prepare(spec: RunSpec, dataset: Dataset) -> tuple[Scaling, ModelInputs, ModelConfig]:
+    scaling = compute_scaling(dataset)
+    return scaling, build_inputs(dataset, spec, scaling), build_config(spec, dataset)
+
+
+def fit(spec: RunSpec, dataset: Dataset, progress: bool = True) -> FitResult:
+    """Sample the posterior with NUTS and evaluate it.
+
+    Same spec, data and seed give the same draws. Diagnostics failures do not
+    raise here: they are recorded in ``diagnostics`` and ``summary["warnings"]``
+    for the caller to surface (and the CLI's ``--strict`` to fail on).
+    """
+    scaling, inputs, config = prepare(spec, dataset)
+    sampler = spec.sampler
+    kernel = NUTS(
+        mmm_model,
+        target_accept_prob=sampler.target_accept,
+        max_tree_depth=sampler.max_tree_depth,
+        init_strategy=init_to_median(num_samples=15),
+    )
+    mcmc = MCMC(
+        kernel,
+        num_warmup=sampler.warmup,
+        num_samples=sampler.draws,
+        num_chains=sampler.chains,
+        chain_method=chain_method(sampler.chains),
+        progress_bar=progress and os.environ.get("MIXSCOPE_NO_PROGRESS") is None,
+    )
+    started = time.perf_counter()
+    mcmc.run(jax.random.PRNGKey(sampler.seed), inputs, config, extra_fields=("diverging",))
+    samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
+    diverging = np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"])
+    fit_seconds = time.perf_counter() - started
+
+    idata = to_inference_data(samples, diverging, dataset, config, inputs)
+    evaluation = evaluate_posterior(flatten_draws(samples), inputs, config, scaling.kpi_scale)
+    max_rhat, min_bulk, min_tail = convergence(idata)
+    noise_sd = samples["noise_sd"].reshape(-1, dataset.n_geos) * scaling.kpi_scale[None, :]
+    stats = fit_statistics(
+        dataset.kpi, evaluation.expected, noise_sd, inputs.train_mask,
+        np.random.default_rng(sampler.seed),
+    )
+    diagnostics = Diagnostics(
+        max_rhat=max_rhat,
+        min_ess_bulk=min_bulk,
+        min_ess_tail=min_tail,
+        divergences=int(diverging.sum()),
+        divergence_rate=float(diverging.mean()),
+        ess_bulk_per_second=min_bulk / fit_seconds,
+        **stats,
+    )
+    summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
+    return FitResult(spec, dataset, idata, evaluation, diagnostics, summary, fit_seconds)
+
+
+_DIMS = {
+    "intercept": ["geo"],
+    "intercept_offset": ["geo"],
+    "trend": ["trend_term"],
+    "seasonality": ["season_term"],
+    "control_coef": ["control"],
+    "adstock_decay": ["channel"],
+    "adstock_peak_fraction": ["delayed_channel"],
+    "adstock_peak": ["delayed_channel"],
+    "hill_half_saturation": ["hill_channel"],
+    "hill_slope": ["hill_channel"],
+    "logistic_rate": ["logistic_channel"],
+    "media_geo_sd": ["channel"],
+    "media_geo_offset": ["geo", "channel"],
+    "roi": ["roi_channel"],
+    "coefficient": ["coefficient_channel"],
+    "beta_media": ["geo", "channel"],
+    "channel_roi": ["channel"],
+    "noise_sd": ["geo"],
+}
+
+
+def to_inference_data(
+    samples: dict[str, np.ndarray], diverging: np.ndarray, dataset: Dataset,
+    config: ModelConfig, inputs: ModelInputs,
+) -> az.InferenceData:
+    """Label the draws with channel/geo/time coordinates for ArviZ."""
+
+    def names(indices: tuple[int, ...]) -> list[str]:
+        return [config.channels[i] for i in indices]
+
+    coords = {
+        "geo": list(dataset.geos),
+        "channel": list(config.channels),
+        "time": dataset.dates,
+        "control": list(dataset.control_names),
+        "trend_term": np.arange(inputs.trend_basis.shape[1]),
+        "season_term": np.arange(inputs.season_basis.shape[1]),
+        "delayed_channel": names(config.delayed_channels),
+        "hill_channel": names(config.hill_channels),
+        "logistic_channel": names(config.logistic_channels),
+        "roi_channel": names(config.roi_channels),
+        "coefficient_channel": names(config.coefficient_channels),
+    }
+    dims = {name: _DIMS[name] for name in samples}
+    dims["kpi"] = ["geo", "time"]
+    used = {dim for value in dims.values() for dim in value}
+    return az.from_dict(
+        posterior=samples,
+        sample_stats={"diverging": diverging},
+        observed_data={"kpi": dataset.kpi},
+        coords={key: value for key, value in coords.items() if key in used},
+        dims=dims,
+    )
+
+
+def build_summary(
+    spec: RunSpec, dataset: Dataset, config: ModelConfig, evaluation: PosteriorEvaluation,
+    diagnostics: Diagnostics, fit_seconds: float,
+) -> dict[str, Any]:
+    """The ``summary.json`` document: metrics with 90% intervals and diagnostics."""
+    spend = dataset.spend.sum(axis=(0, 1))
+    channels = config.channels
+    roi_draws = metrics.roi(evaluation.incremental_outcome, spend)
+    mroi_draws = metrics.mroi(
+        evaluation.incremental_outcome, evaluation.incremental_outcome_step, spend, MROI_STEP
+    )
+    expected_total = evaluation.expected.sum(axis=(1, 2))
+    shares, baseline_share = metrics.contribution_shares(evaluation.contribution, expected_total)
+    has_revenue = dataset.kpi_type == "revenue" or spec.data.revenue_per_kpi is not None
+    summary: dict[str, Any] = {
+        "kpi": spec.data.kpi,
+        "kpi_type": dataset.kpi_type,
+        "roi_units": "revenue per unit of spend" if has_revenue else "KPI units per unit of spend",
+        "channels": list(channels),
+        "geos": list(dataset.geos),
+        "periods": {
+            "start": str(dataset.dates[0])[:10],
+            "end": str(dataset.dates[-1])[:10],
+            "count": dataset.n_times,
+            "holdout": spec.holdout.periods,
+        },
+        "spend": {name: float(spend[c]) for c, name in enumerate(channels)},
+        "roi": metrics.summarize_by_channel(roi_draws, channels),
+        "mroi": metrics.summarize_by_channel(mroi_draws, channels),
+        "contribution_share": metrics.summarize_by_channel(shares, channels),
+        "baseline_share": metrics.interval_summary(baseline_share),
+    }
+    if dataset.kpi_type == "conversions":
+        summary["cpa"] = metrics.summarize_by_channel(
+            metrics.cpa(evaluation.incremental_kpi, spend), channels
+        )
+    summary["diagnostics"] = diagnostics.to_dict()
+    failures = diagnostics.failures()
+    summary["diagnostics_ok"] = not failures
+    summary["warnings"] = [f"DIAGNOSTICS FAILED: {problem}" for problem in failures]
+    summary["fit_seconds"] = fit_seconds
+    summary["sampler"] = {
+        "chains": spec.sampler.chains,
+        "warmup": spec.sampler.warmup,
+        "draws": spec.sampler.draws,
+        "seed": spec.sampler.seed,
+        "chain_method": chain_method(spec.sampler.chains),
+    }
+    summary["roi_priors"] = {
+        channels[c]: {"lognormal_mu": float(mu), "lognormal_sigma": float(sigma)}
+        for c, (mu, sigma) in zip(config.roi_channels, config.roi_prior, strict=True)
+    }
+    return summary

@@ -1,0 +1,250 @@
+"""The NumPyro MMM: baseline + media through adstock → saturation, national or geo.
+
+One function, :func:`expected_kpi`, maps parameters to the decomposition of the
+expected KPI; the sampler and every post-hoc evaluation (metrics, what-ifs)
+call it, so there is one definition of how media becomes outcome.
+
+ROI parametrisation (as Meridian does): each channel's ROI gets the prior and
+its coefficient is derived so that the model's ROI *is* that parameter, with
+carryover past the data window included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+import numpy as np
+import numpyro
+import numpyro.distributions as dist
+from jax import Array
+
+from mixscope.data.dataset import Dataset
+from mixscope.model.inputs import ModelInputs, default_roi_prior
+from mixscope.spec import RunSpec
+from mixscope.transforms import apply_adstock, delayed_weights, geometric_weights, hill, logistic
+
+
+@dataclass(frozen=True)
+class ChannelGroup:
+    """Channels sharing a transform kind, sampled and transformed as one vector."""
+
+    kind: str
+    indices: tuple[int, ...]
+    max_lag: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class ModelConfig:
+    """Static structure of the model: which channel uses which transform and prior."""
+
+    channels: tuple[str, ...]
+    geos: tuple[str, ...]
+    adstock_groups: tuple[ChannelGroup, ...]
+    saturation_groups: tuple[ChannelGroup, ...]
+    roi_channels: tuple[int, ...]
+    roi_prior: np.ndarray  # (len(roi_channels), 2): LogNormal (mu, sigma)
+    coefficient_channels: tuple[int, ...]
+    coefficient_prior: np.ndarray  # (len(coefficient_channels), 2)
+
+    @property
+    def is_geo(self) -> bool:
+        return len(self.geos) > 1
+
+    @property
+    def delayed_channels(self) -> tuple[int, ...]:
+        return tuple(i for g in self.adstock_groups if g.kind == "delayed" for i in g.indices)
+
+    @property
+    def hill_channels(self) -> tuple[int, ...]:
+        return tuple(i for g in self.saturation_groups if g.kind == "hill" for i in g.indices)
+
+    @property
+    def logistic_channels(self) -> tuple[int, ...]:
+        return tuple(i for g in self.saturation_groups if g.kind == "logistic" for i in g.indices)
+
+
+def build_config(spec: RunSpec, dataset: Dataset) -> ModelConfig:
+    """Group channels by transform and resolve their priors (defaults included)."""
+    adstock_keys: dict[tuple[str, int], list[int]] = {}
+    saturation_keys: dict[str, list[int]] = {}
+    roi_channels, roi_prior, coef_channels, coef_prior = [], [], [], []
+    default = default_roi_prior(dataset)
+    for index, channel in enumerate(spec.channels):
+        adstock_keys.setdefault((channel.adstock, channel.max_lag), []).append(index)
+        saturation_keys.setdefault(channel.saturation, []).append(index)
+        if channel.coefficient_prior is not None:
+            coef_channels.append(index)
+            coef_prior.append(channel.coefficient_prior.lognormal_params())
+        else:
+            roi_channels.append(index)
+            prior = channel.roi_prior
+            roi_prior.append(prior.lognormal_params() if prior is not None else default)
+    return ModelConfig(
+        channels=spec.channel_names,
+        geos=dataset.geos,
+        adstock_groups=tuple(
+            ChannelGroup(kind, tuple(idx), lag) for (kind, lag), idx in adstock_keys.items()
+        ),
+        saturation_groups=tuple(ChannelGroup(kind, tuple(idx)) for kind, idx in saturation_keys.items()),
+        roi_channels=tuple(roi_channels),
+        roi_prior=np.array(roi_prior, dtype=np.float32).reshape(-1, 2),
+        coefficient_channels=tuple(coef_channels),
+        coefficient_prior=np.array(coef_prior, dtype=np.float32).reshape(-1, 2),
+    )
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def saturated_media(params: dict[str, Array], media: Array, config: ModelConfig) -> Array:
+    """``(geo, time, channel)`` scaled media → adstocked, saturated media in ``[0, 1)``."""
+    adstocked = jnp.zeros_like(media)
+    delayed_position = {c: i for i, c in enumerate(config.delayed_channels)}
+    for group in config.adstock_groups:
+        idx = np.array(group.indices)
+        decay = params["adstock_decay"][idx]
+        if group.kind == "geometric":
+            weights = geometric_weights(decay, group.max_lag)
+        else:
+            peak = params["adstock_peak"][np.array([delayed_position[c] for c in group.indices])]
+            weights = delayed_weights(decay, peak, group.max_lag)
+        adstocked = adstocked.at[..., idx].set(apply_adstock(media[..., idx], weights))
+    saturated = jnp.zeros_like(media)
+    for group in config.saturation_groups:
+        idx = np.array(group.indices)
+        if group.kind == "hill":
+            out = hill(adstocked[..., idx], params["hill_half_saturation"], params["hill_slope"])
+        else:
+            out = logistic(adstocked[..., idx], params["logistic_rate"])
+        saturated = saturated.at[..., idx].set(out)
+    return saturated
+
+
+def expected_kpi(
+    params: dict[str, Array], inputs: ModelInputs, config: ModelConfig, media: Array | None = None
+) -> dict[str, Array]:
+    """Decompose the expected scaled KPI for one parameter draw.
+
+    Args:
+        params: one draw of every sampled and derived site (``beta_media`` included).
+        inputs: model arrays; ``media`` (``(geo, time + tail, channel)``) overrides
+            ``inputs.media`` for what-if evaluation.
+
+    Returns:
+        ``baseline`` ``(geo, time)`` and ``media`` ``(geo, time + tail, channel)``
+        in scaled KPI units; the expected KPI is ``baseline + media[:, :time].sum(-1)``.
+    """
+    media = inputs.media if media is None else media
+    saturated = saturated_media(params, media, config)
+    contribution = saturated * params["beta_media"][:, None, :]
+    return {"baseline": baseline(params, inputs), "media": contribution}
+
+
+def baseline(params: dict[str, Array], inputs: ModelInputs) -> Array:
+    """``(geo, time)`` intercept + trend + seasonality + controls, scaled units."""
+    shared = jnp.zeros(inputs.n_times)
+    if inputs.trend_basis.shape[1]:
+        shared = shared + inputs.trend_basis @ params["trend"]
+    if inputs.season_basis.shape[1]:
+        shared = shared + inputs.season_basis @ params["seasonality"]
+    out = params["intercept"][:, None] + shared[None, :]
+    if inputs.controls.shape[-1]:
+        out = out + inputs.controls @ params["control_coef"]
+    return out
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
+    """NumPyro model; observed site ``kpi`` is masked outside the training periods."""
+    n_geos, _, n_channels = inputs.media.shape
+    params: dict[str, Array] = {}
+
+    # Baseline: partially pooled geo intercepts, shared trend, seasonality, controls.
+    if config.is_geo:
+        intercept_mean = numpyro.sample("intercept_mean", dist.Normal(0.6, 0.5))
+        intercept_sd = numpyro.sample("intercept_sd", dist.HalfNormal(0.2))
+        offset = numpyro.sample("intercept_offset", dist.Normal(0.0, 1.0).expand([n_geos]))
+        params["intercept"] = numpyro.deterministic(
+            "intercept", intercept_mean + intercept_sd * offset
+        )
+    else:
+        params["intercept"] = numpyro.sample("intercept", dist.Normal(0.6, 0.5).expand([1]))
+    if inputs.trend_basis.shape[1]:
+        params["trend"] = numpyro.sample(
+            "trend", dist.Normal(0.0, 0.3).expand([inputs.trend_basis.shape[1]])
+        )
+    if inputs.season_basis.shape[1]:
+        params["seasonality"] = numpyro.sample(
+            "seasonality", dist.Normal(0.0, 0.3).expand([inputs.season_basis.shape[1]])
+        )
+    if inputs.controls.shape[-1]:
+        params["control_coef"] = numpyro.sample(
+            "control_coef", dist.Normal(0.0, 0.3).expand([inputs.controls.shape[-1]])
+        )
+
+    # Media transforms.
+    params["adstock_decay"] = numpyro.sample(
+        "adstock_decay", dist.Beta(1.0, 3.0).expand([n_channels])
+    )
+    delayed = config.delayed_channels
+    if delayed:
+        lags = np.array([g.max_lag for g in config.adstock_groups for _ in g.indices
+                         if g.kind == "delayed"], dtype=np.float32)
+        fraction = numpyro.sample("adstock_peak_fraction", dist.Beta(1.5, 3.0).expand([len(delayed)]))
+        params["adstock_peak"] = numpyro.deterministic("adstock_peak", fraction * (lags - 1.0))
+    if config.hill_channels:
+        n_hill = len(config.hill_channels)
+        params["hill_half_saturation"] = numpyro.sample(
+            "hill_half_saturation", dist.LogNormal(0.0, 0.6).expand([n_hill])
+        )
+        params["hill_slope"] = numpyro.sample(
+            "hill_slope", dist.LogNormal(0.2, 0.4).expand([n_hill])
+        )
+    if config.logistic_channels:
+        params["logistic_rate"] = numpyro.sample(
+            "logistic_rate", dist.LogNormal(0.0, 0.7).expand([len(config.logistic_channels)])
+        )
+
+    # Geo variation of media effects around the national effect (log scale).
+    saturated = saturated_media(params, inputs.media, config)
+    if config.is_geo:
+        geo_sd = numpyro.sample("media_geo_sd", dist.HalfNormal(0.3).expand([n_channels]))
+        geo_offset = numpyro.sample(
+            "media_geo_offset", dist.Normal(0.0, 1.0).expand([n_geos, n_channels])
+        )
+        geo_multiplier = jnp.exp(geo_sd * geo_offset)
+    else:
+        geo_multiplier = jnp.ones((1, n_channels))
+
+    # ROI channels: derive the national coefficient so the model's ROI equals the draw.
+    revenue_per_beta = jnp.einsum(
+        "gtc,gt,gc->c", saturated, inputs.outcome_weight, geo_multiplier
+    )
+    beta = jnp.zeros(n_channels)
+    if config.roi_channels:
+        idx = np.array(config.roi_channels)
+        roi = numpyro.sample(
+            "roi", dist.LogNormal(config.roi_prior[:, 0], config.roi_prior[:, 1])
+        )
+        beta = beta.at[idx].set(roi * inputs.spend_total[idx] / revenue_per_beta[idx])
+    if config.coefficient_channels:
+        idx = np.array(config.coefficient_channels)
+        coef = numpyro.sample(
+            "coefficient",
+            dist.LogNormal(config.coefficient_prior[:, 0], config.coefficient_prior[:, 1]),
+        )
+        beta = beta.at[idx].set(coef)
+    params["beta_media"] = numpyro.deterministic("beta_media", beta[None, :] * geo_multiplier)
+    numpyro.deterministic("channel_roi", beta * revenue_per_beta / inputs.spend_total)
+
+    contribution = saturated * params["beta_media"][:, None, :]
+    mean = baseline(params, inputs) + contribution[:, : inputs.n_times].sum(axis=-1)
+    noise = numpyro.sample("noise_sd", dist.HalfNormal(0.2).expand([n_geos]))
+    numpyro.sample(
+        "kpi",
+        dist.Normal(mean, noise[:, None]).mask(inputs.train_mask[None, :]),
+        obs=inputs.kpi,
+    )

@@ -1,0 +1,84 @@
+"""Adstock: carryover of media effects into later periods.
+
+Both kernels are normalised (weights sum to one), so adstock moves media in
+time without changing its total, and saturation priors keep their meaning.
+Spend before the first period is unknown and taken as zero.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+from jax import Array
+from jax.typing import ArrayLike
+
+
+def geometric_weights(decay: ArrayLike, max_lag: int) -> Array:
+    """Normalised geometric lag weights.
+
+    Args:
+        decay: ``(..., channel)`` retention rate per period in ``[0, 1)``.
+        max_lag: number of lags ``L`` including lag 0.
+
+    Returns:
+        ``(..., channel, L)`` weights ``decay**l / sum(decay**l)``.
+    """
+    decay = jnp.asarray(decay)
+    # Static integer powers: the gradient stays finite at decay = 0 (0**0 with a
+    # float exponent has a NaN derivative).
+    weights = jnp.stack([decay**lag for lag in range(max_lag)], axis=-1)
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def delayed_weights(decay: ArrayLike, peak: ArrayLike, max_lag: int) -> Array:
+    """Normalised delayed-adstock weights ``decay**((l - peak)**2)``.
+
+    The effect builds up to its peak lag and decays after it (the classic
+    delayed adstock of Jin et al., 2017).
+
+    Args:
+        decay: ``(..., channel)`` in ``(0, 1)``.
+        peak: ``(..., channel)`` lag of the strongest effect, in ``[0, L - 1]``.
+        max_lag: number of lags ``L`` including lag 0.
+
+    Returns:
+        ``(..., channel, L)`` weights summing to one over the last axis.
+    """
+    lags = jnp.arange(max_lag, dtype=jnp.result_type(float))
+    exponent = (lags - jnp.asarray(peak)[..., None]) ** 2
+    # decay**exponent via exp/log: finite gradients at every exponent.
+    weights = jnp.exp(exponent * jnp.log(jnp.asarray(decay))[..., None])
+    return weights / weights.sum(axis=-1, keepdims=True)
+
+
+def apply_adstock(media: ArrayLike, weights: ArrayLike) -> Array:
+    """Convolve media with per-channel lag weights.
+
+    Args:
+        media: ``(geo, time, channel)`` non-negative media.
+        weights: ``(channel, L)`` lag weights (see :func:`geometric_weights`).
+
+    Returns:
+        ``(geo, time, channel)`` adstocked media; period ``t`` gets
+        ``sum_l weights[c, l] * media[g, t - l, c]``.
+    """
+    media = jnp.asarray(media)
+    weights = jnp.asarray(weights)
+    max_lag = weights.shape[-1]
+    n_times = media.shape[-2]
+    padded = jnp.pad(media, ((0, 0), (max_lag - 1, 0), (0, 0)))
+    # L is small and static: an unrolled sum of shifted slices beats a general conv.
+    out = jnp.zeros_like(media)
+    for lag in range(max_lag):
+        start = max_lag - 1 - lag
+        out = out + weights[:, lag] * padded[:, start : start + n_times, :]
+    return out
+
+
+def geometric_adstock(media: ArrayLike, decay: ArrayLike, max_lag: int) -> Array:
+    """``(geo, time, channel)`` media → normalised geometric adstock, same shape."""
+    return apply_adstock(media, geometric_weights(decay, max_lag))
+
+
+def delayed_adstock(media: ArrayLike, decay: ArrayLike, peak: ArrayLike, max_lag: int) -> Array:
+    """``(geo, time, channel)`` media → normalised delayed adstock, same shape."""
+    return apply_adstock(media, delayed_weights(decay, peak, max_lag))
