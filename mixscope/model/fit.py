@@ -147,7 +147,7 @@ def to_inference_data(
         "roi_channel": names(config.roi_channels),
         "coefficient_channel": names(config.coefficient_channels),
     }
-    dims = {name: _DIMS[name] for name in samples}
+    dims = {name: _DIMS.get(name, []) for name in samples}
     dims["kpi"] = ["geo", "time"]
     used = {dim for value in dims.values() for dim in value}
     return az.from_dict(

@@ -164,14 +164,14 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
 
     # Baseline: partially pooled geo intercepts, shared trend, seasonality, controls.
     if config.is_geo:
-        intercept_mean = numpyro.sample("intercept_mean", dist.Normal(0.6, 0.5))
+        intercept_mean = numpyro.sample("intercept_mean", dist.Normal(0.5, 1.0))
         intercept_sd = numpyro.sample("intercept_sd", dist.HalfNormal(0.2))
         offset = numpyro.sample("intercept_offset", dist.Normal(0.0, 1.0).expand([n_geos]))
         params["intercept"] = numpyro.deterministic(
             "intercept", intercept_mean + intercept_sd * offset
         )
     else:
-        params["intercept"] = numpyro.sample("intercept", dist.Normal(0.6, 0.5).expand([1]))
+        params["intercept"] = numpyro.sample("intercept", dist.Normal(0.5, 1.0).expand([1]))
     if inputs.trend_basis.shape[1]:
         params["trend"] = numpyro.sample(
             "trend", dist.Normal(0.0, 0.3).expand([inputs.trend_basis.shape[1]])

@@ -1,0 +1,5 @@
+"""``python -m mixscope`` runs the CLI."""
+
+from mixscope.cli import app
+
+app()
