@@ -31,8 +31,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INVALID = 1  # validation errors or failed diagnostics under --strict
 EXIT_USAGE = 2  # bad spec, unreadable data, bad arguments
@@ -48,6 +48,8 @@ def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except MixscopeError as error:
             err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(error.exit_code) from None
+        except typer.Exit:
+            raise
         except KeyboardInterrupt:
             err.print("interrupted: nothing was written.")
             raise typer.Exit(130) from None

@@ -8,6 +8,8 @@ transforms the model uses, and each channel's true ROI is set exactly
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,7 +96,9 @@ def simulate(
             np.array([ch.slope for ch in channels]),
         )
     )
-    geo_effect = rng.lognormal(0.0, 0.15, (n_geos, len(channels))) if n_geos > 1 else np.ones((1, len(channels)))
+    geo_effect = (
+        rng.lognormal(0.0, 0.15, (n_geos, len(channels))) if n_geos > 1 else np.ones((1, len(channels)))
+    )
     response = saturated * weight[:, None, None] * geo_effect[:, None, :]
     target = np.array([ch.roi for ch in channels]) * spend.sum(axis=(0, 1))
     amplitude = target / response.sum(axis=(0, 1))
@@ -146,3 +150,31 @@ def simulate(
         },
     }
     return SimulatedData(pd.concat(rows, ignore_index=True), truth)
+
+
+def write_simulated_project(
+    folder: Path, n_geos: int = 1, n_weeks: int = 156, seed: int = 0,
+    sampler: dict[str, Any] | None = None,
+) -> tuple[Path, Any, dict]:
+    """Write ``data.csv`` and ``mixscope.toml`` for a simulation into ``folder``.
+
+    Returns ``(spec_path, spec, truth)``: the project tests and benchmarks fit.
+    """
+    import tomli_w
+
+    from mixscope.spec import parse_spec
+
+    sim = simulate(n_geos=n_geos, n_weeks=n_weeks, seed=seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    sim.frame.to_csv(folder / "data.csv", index=False)
+    data: dict[str, Any] = {"path": "data.csv", "controls": ["price", "promo", "holiday"]}
+    if n_geos > 1:
+        data.update(geo="geo", population="population")
+    raw = {
+        "data": data,
+        "channels": {name: {"spend": f"{name}_spend"} for name in CHANNELS},
+        "sampler": sampler or {},
+    }
+    spec_path = folder / "mixscope.toml"
+    spec_path.write_text(tomli_w.dumps(raw))
+    return spec_path, parse_spec(raw, base_dir=folder, source=spec_path), sim.truth

@@ -12,7 +12,10 @@ from mixscope.spec import PriorSpec, load_spec, parse_spec, starter_spec
 BASE = {
     "data": {"path": "data.csv", "kpi": "revenue", "controls": ["price"]},
     "channels": {
-        "tv": {"spend": "tv_spend", "adstock": "delayed", "max_lag": 6, "roi_prior": {"mean": 2.0, "sd": 1.0}},
+        "tv": {
+            "spend": "tv_spend", "adstock": "delayed", "max_lag": 6,
+            "roi_prior": {"mean": 2.0, "sd": 1.0},
+        },
         "search": {"spend": "search_spend", "saturation": "logistic",
                    "coefficient_prior": {"mean": 0.1, "sd": 0.05}},
     },

@@ -69,7 +69,8 @@ def build_dataset(frame: pd.DataFrame, spec: RunSpec) -> Dataset:
         revenue_per_kpi=revenue_per_kpi,
         population=population,
         kpi_type=data.kpi_type,
-        frame=mapped,
+        # Original column names, so the frame can be stored and rebuilt with the same spec.
+        frame=mapped.rename(columns={role.target: role.column for role in roles}),
     )
 
 

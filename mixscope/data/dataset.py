@@ -32,7 +32,8 @@ class Dataset:
         revenue_per_kpi: ``(geo, time)`` currency per KPI unit (ones for revenue KPIs).
         population: ``(geo,)`` population, or ``None`` when not given.
         kpi_type: ``"revenue"`` or ``"conversions"``.
-        frame: the mapped long table the arrays came from (one row per geo and period).
+        frame: the long table the arrays came from, one row per geo and period, under
+            the original column names (so it can be stored and rebuilt with the same spec).
     """
 
     dates: np.ndarray

@@ -99,26 +99,37 @@ def build_config(spec: RunSpec, dataset: Dataset) -> ModelConfig:
 
 def saturated_media(params: dict[str, Array], media: Array, config: ModelConfig) -> Array:
     """``(geo, time, channel)`` scaled media → adstocked, saturated media in ``[0, 1)``."""
-    adstocked = jnp.zeros_like(media)
+    adstocked = _by_group(media, config.adstock_groups, lambda group, idx, part: _adstock(
+        params, part, group, idx, config))
+    return _by_group(adstocked, config.saturation_groups, lambda group, idx, part: _saturate(
+        params, part, group))
+
+
+def _by_group(media: Array, groups, transform) -> Array:
+    """Apply ``transform`` per channel group; skip the scatter when one group holds all channels."""
+    n_channels = media.shape[-1]
+    if len(groups) == 1 and groups[0].indices == tuple(range(n_channels)):
+        return transform(groups[0], np.arange(n_channels), media)
+    out = jnp.zeros_like(media)
+    for group in groups:
+        idx = np.array(group.indices)
+        out = out.at[..., idx].set(transform(group, idx, media[..., idx]))
+    return out
+
+
+def _adstock(params, media, group: ChannelGroup, idx, config: ModelConfig) -> Array:
+    decay = params["adstock_decay"][idx]
+    if group.kind == "geometric":
+        return apply_adstock(media, geometric_weights(decay, group.max_lag))
     delayed_position = {c: i for i, c in enumerate(config.delayed_channels)}
-    for group in config.adstock_groups:
-        idx = np.array(group.indices)
-        decay = params["adstock_decay"][idx]
-        if group.kind == "geometric":
-            weights = geometric_weights(decay, group.max_lag)
-        else:
-            peak = params["adstock_peak"][np.array([delayed_position[c] for c in group.indices])]
-            weights = delayed_weights(decay, peak, group.max_lag)
-        adstocked = adstocked.at[..., idx].set(apply_adstock(media[..., idx], weights))
-    saturated = jnp.zeros_like(media)
-    for group in config.saturation_groups:
-        idx = np.array(group.indices)
-        if group.kind == "hill":
-            out = hill(adstocked[..., idx], params["hill_half_saturation"], params["hill_slope"])
-        else:
-            out = logistic(adstocked[..., idx], params["logistic_rate"])
-        saturated = saturated.at[..., idx].set(out)
-    return saturated
+    peak = params["adstock_peak"][np.array([delayed_position[c] for c in group.indices])]
+    return apply_adstock(media, delayed_weights(decay, peak, group.max_lag))
+
+
+def _saturate(params, media, group: ChannelGroup) -> Array:
+    if group.kind == "hill":
+        return hill(media, params["hill_half_saturation"], params["hill_slope"])
+    return logistic(media, params["logistic_rate"])
 
 
 def expected_kpi(

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,9 +151,8 @@ def load_run(path: str | Path) -> Run:
                 f"{path}: {name} does not match its checksum in {MANIFEST} (edited or corrupted). "
                 "Re-run `mixscope fit` to rebuild the run."
             )
-    import tomllib
-
-    spec = parse_spec(tomllib.loads((path / "spec.toml").read_text(encoding="utf-8")), source=path / "spec.toml")
+    spec_text = (path / "spec.toml").read_text(encoding="utf-8")
+    spec = parse_spec(tomllib.loads(spec_text), source=path / "spec.toml")
     dataset = build_dataset(pd.read_parquet(path / "data.parquet"), spec)
     if dataset.content_hash() != manifest.get("data_hash"):
         raise RunError(f"{path}: the data snapshot does not match the manifest's data hash. Re-run the fit.")

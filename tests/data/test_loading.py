@@ -79,7 +79,7 @@ def test_arrays_follow_the_table(make_frame, write_table, make_spec):
     assert dataset.dates.dtype == np.dtype("datetime64[ns]")
     assert (np.diff(dataset.dates) == np.timedelta64(7, "D")).all()
     assert list(dataset.frame.columns) == [
-        "date", "geo", "kpi", "tv_spend", "search_spend", "social_spend", "price", "population",
+        "date", "geo", "revenue", "tv_spend", "search_spend", "social_spend", "price", "population",
     ]
     assert list(dataset.frame["geo"].unique()) == ["north", "south", "west"]
 

@@ -1,0 +1,90 @@
+"""Benchmark: fit wall time, peak memory, R-hat, ESS/s and ROI error vs truth.
+
+Usage: ``.venv/bin/python bench/fit.py [--geo-geos 40] [--skip-geo]``.
+Prints a table and compares with the previous run stored in
+``bench/results/fit.json`` (rewritten after each run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results" / "fit.json"
+
+
+def run_case(n_geos: int, n_weeks: int, chains: int, warmup: int, draws: int) -> dict:
+    """Fit one simulated dataset in this process and return its figures."""
+    import numpy as np
+
+    from mixscope.data import load_dataset
+    from mixscope.model import fit
+    from mixscope.simulate import write_simulated_project
+    folder = Path(tempfile.mkdtemp())
+    sampler = {"chains": chains, "warmup": warmup, "draws": draws, "seed": 0}
+    _, spec, truth = write_simulated_project(folder, n_geos, n_weeks, 3, sampler)
+    dataset, _ = load_dataset(spec)
+    started = time.perf_counter()
+    result = fit(spec, dataset, progress=False)
+    wall = time.perf_counter() - started
+    roi = result.summary["roi"]
+    errors = {c: roi[c]["mean"] / truth["roi"][c] - 1 for c in truth["roi"]}
+    covered = sum(roi[c]["ci_90"][0] <= truth["roi"][c] <= roi[c]["ci_90"][1] for c in truth["roi"])
+    d = result.diagnostics
+    return {
+        "case": f"{n_geos} geo x {n_weeks} wk x 5 ch, {chains}x({warmup}+{draws})",
+        "wall_s": round(wall, 1),
+        "sampling_s": round(result.fit_seconds, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "max_rhat": round(d.max_rhat, 4),
+        "min_ess_bulk": round(d.min_ess_bulk),
+        "ess_bulk_per_s": round(d.min_ess_bulk / wall, 1),
+        "divergences": d.divergences,
+        "roi_mean_abs_rel_error": round(float(np.mean(np.abs(list(errors.values())))), 3),
+        "roi_covered_90": f"{covered}/5",
+        "roi_rel_error": {c: round(e, 3) for c, e in errors.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--geo-geos", type=int, default=40)
+    parser.add_argument("--skip-geo", action="store_true")
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:  # child process: one case, so peak memory is per case
+        print(json.dumps(run_case(*json.loads(args.case))))
+        return
+    cases = [[1, 156, 4, 500, 500]]
+    if not args.skip_geo:
+        cases.append([args.geo_geos, 156, 4, 500, 500])
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results = {}
+    for case in cases:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--case", json.dumps(case)], capture_output=True, text=True
+        )
+        if proc.returncode:
+            print(proc.stderr[-2000:])
+            raise SystemExit(proc.returncode)
+        figures = json.loads(proc.stdout.strip().splitlines()[-1])
+        results[figures["case"]] = figures
+        old = previous.get(figures["case"])
+        print(f"\n{figures['case']}")
+        for key, value in figures.items():
+            if key == "case":
+                continue
+            was = "" if old is None or key not in old else f"   (previous: {old[key]})"
+            print(f"  {key:24s} {value}{was}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
