@@ -23,7 +23,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from mixscope.errors import DataError, MixscopeError, SpecError
+from mixscope.errors import MixscopeError, SpecError
 
 app = typer.Typer(
     help="Bayesian marketing mix modelling: validate data, fit, and query the results.",
@@ -213,10 +213,3 @@ def _print_fit(summary: dict[str, Any], run_dir: Path) -> None:
         f"divergences {d['divergences']}, R² {d['r2']:.3f}, MAPE {d['mape']:.1%}, "
         f"holdout MAPE {holdout}. Fit took {summary['fit_seconds']:.1f} s. Saved to {run_dir}."
     )
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    app()
-
-
-__all__ = ["app", "main", "DataError"]

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -60,17 +60,3 @@ def summarize_by_channel(
 ) -> dict[str, dict[str, object]]:
     """``(draw, channel)`` → ``{channel: interval_summary}``."""
     return {name: interval_summary(draws[:, c]) for c, name in enumerate(channels)}
-
-
-def summary_table(summaries: Mapping[str, Mapping[str, dict]]) -> list[dict[str, object]]:
-    """Rows ``{channel, metric_mean, metric_lo, metric_hi, …}`` for printing."""
-    channels = next(iter(summaries.values())).keys()
-    rows = []
-    for channel in channels:
-        row: dict[str, object] = {"channel": channel}
-        for metric, by_channel in summaries.items():
-            entry = by_channel[channel]
-            row[metric] = entry["mean"]
-            row[f"{metric}_lo"], row[f"{metric}_hi"] = entry["ci_90"]
-        rows.append(row)
-    return rows

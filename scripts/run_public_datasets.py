@@ -28,6 +28,11 @@ def run(name: str) -> dict:
     summary = result.summary
     return {
         "name": name,
+        "about": " ".join(
+            line.lstrip("# ").strip()
+            for line in (DOCS / "public" / f"{name}.toml").read_text().splitlines()
+            if line.startswith("#")
+        ),
         "shape": f"{dataset.n_geos} geo x {dataset.n_times} periods x {dataset.n_channels} channels",
         "sampler": summary["sampler"],
         "wall_seconds": round(time.perf_counter() - started, 1),
@@ -53,6 +58,8 @@ def render(results: dict) -> str:
         d = r["diagnostics"]
         lines += [
             f"## {name}",
+            "",
+            r.get("about", ""),
             "",
             f"{r['shape']}; {r['sampler']['chains']} chains x ({r['sampler']['warmup']} warmup + "
             f"{r['sampler']['draws']} draws), {r['wall_seconds']} s. ROI in {r['roi_units']}.",
