@@ -107,8 +107,8 @@ class ValidationReport:
 class ColumnRole:
     """A data column the spec refers to, and where in the spec it is named.
 
-    ``target`` is the column's name in :attr:`Dataset.frame`: the date, geo and
-    KPI get fixed names so downstream code need not consult the spec.
+    ``target`` is the column's working name while the arrays are built: the date,
+    geo and KPI get fixed names so that code need not consult the spec.
     """
 
     column: str
