@@ -48,7 +48,7 @@ def _geo_fit(folder, n_geos, n_weeks, sampler):
 
 @pytest.mark.slow
 def test_geo_recovers_true_roi(tmp_path):
-    sampler = {"chains": 4, "warmup": 500, "draws": 500, "seed": 2}
+    sampler = {"chains": 4, "warmup": 600, "draws": 700, "seed": 2}
     result, truth = _geo_fit(tmp_path, 6, 120, sampler)
     covered = _coverage(result.summary, truth)
     assert sum(covered.values()) >= 4, (covered, result.summary["roi"])
