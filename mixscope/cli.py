@@ -84,9 +84,6 @@ def init(
     force: bool = typer.Option(False, help="Overwrite an existing spec file."),
 ) -> None:
     """Write a starter spec by convention (date/week, *_spend channels, KPI, controls)."""
-    from mixscope.data import load_table
-    from mixscope.spec import DataSpec, starter_spec
-
     if output.exists() and not force:
         raise SpecError(f"{output} already exists; pass --force to overwrite it.")
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -97,10 +94,8 @@ def init(
             shutil.copyfile(path, data)
     elif data is None:
         raise SpecError("Name a data file (`mixscope init DATA.csv`) or pass --example.")
-    frame = load_table(DataSpec(path=data.resolve()))
-    columns = {name: pd.api.types.is_numeric_dtype(frame[name]) for name in frame.columns}
     relative = os.path.relpath(data.resolve(), output.resolve().parent)
-    spec = starter_spec(columns, relative, kpi=kpi)
+    spec = _starter_spec_for_file(data, relative, kpi)
     output.write_text(tomli_w.dumps(spec), encoding="utf-8")
     out.print(
         f"Wrote {output}: {len(spec['channels'])} channels ({', '.join(spec['channels'])}), "
@@ -112,16 +107,23 @@ def init(
 # --------------------------------------------------------------------------- validate
 
 
+def _starter_spec_for_file(data: Path, path_in_spec: str, kpi: str | None) -> dict[str, Any]:
+    """Read a data file and guess a starter spec (as a dict) from its columns."""
+    from mixscope.data import load_table
+    from mixscope.spec import DataSpec, starter_spec
+
+    frame = load_table(DataSpec(path=data.resolve()))
+    columns = {name: pd.api.types.is_numeric_dtype(frame[name]) for name in frame.columns}
+    return starter_spec(columns, path_in_spec, kpi=kpi)
+
+
 def _spec_for(target: Path, kpi: str | None):
     """A spec from a TOML file, or a starter spec guessed from a data file."""
-    from mixscope.data import load_table
-    from mixscope.spec import DataSpec, load_spec, parse_spec, starter_spec
+    from mixscope.spec import load_spec, parse_spec
 
     if target.suffix.lower() == ".toml":
         return load_spec(target)
-    frame = load_table(DataSpec(path=target.resolve()))
-    columns = {name: pd.api.types.is_numeric_dtype(frame[name]) for name in frame.columns}
-    return parse_spec(starter_spec(columns, str(target.resolve()), kpi=kpi), source=target)
+    return parse_spec(_starter_spec_for_file(target, str(target.resolve()), kpi), source=target)
 
 
 @app.command()

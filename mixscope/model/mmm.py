@@ -147,9 +147,15 @@ def expected_kpi(
         in scaled KPI units; the expected KPI is ``baseline + media[:, :time].sum(-1)``.
     """
     media = inputs.media if media is None else media
-    saturated = saturated_media(params, media, config)
-    contribution = saturated * params["beta_media"][:, None, :]
-    return {"baseline": baseline(params, inputs), "media": contribution}
+    return _decompose(params, inputs, saturated_media(params, media, config))
+
+
+def _decompose(params: dict[str, Array], inputs: ModelInputs, saturated: Array) -> dict[str, Array]:
+    """Baseline and per-channel contributions from already saturated media."""
+    return {
+        "baseline": baseline(params, inputs),
+        "media": saturated * params["beta_media"][:, None, :],
+    }
 
 
 def baseline(params: dict[str, Array], inputs: ModelInputs) -> Array:
@@ -251,8 +257,8 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     params["beta_media"] = numpyro.deterministic("beta_media", beta[None, :] * geo_multiplier)
     numpyro.deterministic("channel_roi", beta * revenue_per_beta / inputs.spend_total)
 
-    contribution = saturated * params["beta_media"][:, None, :]
-    mean = baseline(params, inputs) + contribution[:, : inputs.n_times].sum(axis=-1)
+    parts = _decompose(params, inputs, saturated)
+    mean = parts["baseline"] + parts["media"][:, : inputs.n_times].sum(axis=-1)
     noise = numpyro.sample("noise_sd", dist.HalfNormal(0.2).expand([n_geos]))
     numpyro.sample(
         "kpi",
