@@ -1,40 +1,47 @@
 """mixscope: Bayesian marketing mix modelling as a persistent, queryable decision tool.
 
 Stages, each a subpackage: ``data`` (load + validation gate), ``transforms``
-(adstock, saturation), ``model`` (NumPyro MMM, fit, run directories).
+(adstock, saturation), ``model`` (NumPyro MMM, fit, run directories),
+``surface`` (the stored prediction space and its JAX-free runtime queries).
+
+Public names are imported lazily so that the runtime path (surface queries,
+planning, the web planner) never pays for, or depends on, JAX and NumPyro.
 """
 
-import os
+from __future__ import annotations
+
+import importlib
 import warnings
-
-import numpyro
-
-# Vectorised NUTS chains advance in lockstep, so each iteration costs the largest
-# tree among them; one host device per chain lets them run independently
-# (bench/fit.py: 46 s → 26 s for 4 chains on 2 cores). This only takes effect if
-# JAX's CPU backend has not started yet, and respects a user's own setting.
-if "xla_force_host_platform_device_count" not in os.environ.get("XLA_FLAGS", ""):
-    numpyro.set_host_device_count(max(4, os.cpu_count() or 1))
+from typing import Any
 
 # ArviZ 0.2x announces its 1.0 refactor on import; users cannot act on it.
 warnings.filterwarnings("ignore", message="ArviZ is undergoing", category=FutureWarning)
 
 __version__ = "0.1.0"
 
-from mixscope.data import load_dataset, validate_frame  # noqa: E402
-from mixscope.model.fit import FitResult, fit  # noqa: E402
-from mixscope.model.run import Run, load_run, save_run  # noqa: E402
-from mixscope.spec import RunSpec, load_spec, parse_spec  # noqa: E402
+_PUBLIC = {
+    "FitResult": "mixscope.model.fit",
+    "Run": "mixscope.model.run",
+    "RunSpec": "mixscope.spec",
+    "Surface": "mixscope.surface.runtime",
+    "build_surface": "mixscope.surface.build",
+    "fit": "mixscope.model.fit",
+    "load_dataset": "mixscope.data",
+    "load_run": "mixscope.model.run",
+    "load_spec": "mixscope.spec",
+    "parse_spec": "mixscope.spec",
+    "save_run": "mixscope.model.run",
+    "validate_frame": "mixscope.data",
+}
 
-__all__ = [
-    "FitResult",
-    "Run",
-    "RunSpec",
-    "fit",
-    "load_dataset",
-    "load_run",
-    "load_spec",
-    "parse_spec",
-    "save_run",
-    "validate_frame",
-]
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'mixscope' has no attribute {name!r}")
+    return getattr(importlib.import_module(_PUBLIC[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
