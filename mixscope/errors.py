@@ -19,3 +19,7 @@ class DataError(MixscopeError):
 
 class RunError(MixscopeError):
     """A run directory is missing, incomplete or does not match what was asked."""
+
+
+class SurfaceError(MixscopeError):
+    """A stored prediction surface is missing, stale, corrupted, or was queried wrongly."""

@@ -16,6 +16,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+MROI_STEP = 0.01  # mROI: relative spend increase used for the finite difference
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
 
 def roi(incremental_outcome: np.ndarray, spend: np.ndarray) -> np.ndarray:
     """``(draw, channel)`` outcome and ``(channel,)`` spend → ``(draw, channel)`` ROI."""

@@ -1,0 +1,116 @@
+"""Score any budget allocation from stored per-draw response curves (NumPy only).
+
+The model is additive across channels, so a plan's incremental outcome is the
+sum over channels of 1-D curves of that channel's spend. Each curve is stored
+on a dense spend grid for every posterior draw and read back by linear
+interpolation, which is monotone wherever the curve is and exact at grid points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from mixscope import metrics
+from mixscope.errors import SurfaceError
+
+
+@dataclass(frozen=True, eq=False)
+class ResponseCurves:
+    """Per-draw incremental outcome of each channel's window spend.
+
+    Attributes:
+        channels: channel names, in column order.
+        spend_grid: ``(channel, point)`` increasing spend levels in currency; point 0 is 0.
+        kpi: ``(draw, channel, point)`` incremental KPI, carryover included.
+        revenue: ``(draw, channel, point)`` the same valued in revenue.
+        reference_spend: ``(channel,)`` each channel's spend in the reference window.
+    """
+
+    channels: tuple[str, ...]
+    spend_grid: np.ndarray
+    kpi: np.ndarray
+    revenue: np.ndarray
+    reference_spend: np.ndarray
+
+    @property
+    def n_draws(self) -> int:
+        return self.kpi.shape[0]
+
+    @property
+    def max_spend(self) -> np.ndarray:
+        """``(channel,)`` the largest spend each curve covers."""
+        return self.spend_grid[:, -1]
+
+    def incremental(self, spend: np.ndarray, revenue: bool = False) -> np.ndarray:
+        """``(..., channel)`` spend → ``(draw, ..., channel)`` incremental KPI (or revenue)."""
+        spend = np.asarray(spend, dtype=float)
+        values = self.revenue if revenue else self.kpi
+        flat = spend.reshape(-1, len(self.channels))
+        out = np.empty((self.n_draws, flat.shape[0], len(self.channels)))
+        for c in range(len(self.channels)):
+            index, weight = _bracket(self.spend_grid[c], flat[:, c])
+            curve = values[:, c, :]
+            out[:, :, c] = curve[:, index] * (1.0 - weight) + curve[:, index + 1] * weight
+        return out.reshape((self.n_draws,) + spend.shape)
+
+    def slope(self, spend: np.ndarray, revenue: bool = True) -> np.ndarray:
+        """``(channel,)`` spend → ``(draw, channel)`` derivative of the interpolated curves.
+
+        The derivative of the stored piecewise-linear curves, so an optimiser's
+        gradient agrees with what :meth:`incremental` returns.
+        """
+        spend = np.asarray(spend, dtype=float)
+        values = self.revenue if revenue else self.kpi
+        out = np.empty((self.n_draws, len(self.channels)))
+        for c in range(len(self.channels)):
+            index, _ = _bracket(self.spend_grid[c], spend[c : c + 1])
+            grid = self.spend_grid[c]
+            width = grid[index + 1] - grid[index]
+            out[:, c] = ((values[:, c, index + 1] - values[:, c, index]) / width)[:, 0]
+        return out
+
+    def marginal_roi(self, spend: np.ndarray) -> np.ndarray:
+        """``(..., channel)`` spend → ``(draw, ..., channel)`` mROI by the shared definition.
+
+        A spend step of :data:`mixscope.metrics.MROI_STEP` of the plan's spend (of
+        the reference spend where the plan has none), as in the fit summary.
+        """
+        spend = np.asarray(spend, dtype=float)
+        base = np.where(spend > 0, spend, self.reference_spend)
+        step = metrics.MROI_STEP * base
+        # At the end of the grid, difference backwards rather than extrapolate.
+        low = np.where(spend + step <= self.max_spend, spend, np.maximum(spend - step, 0.0))
+        before = self.incremental(low, revenue=True)
+        after = self.incremental(low + step, revenue=True)
+        return metrics.mroi(before, after, base, metrics.MROI_STEP)
+
+
+def _bracket(grid: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Segment index and position in it for each point on an increasing grid."""
+    index = np.clip(np.searchsorted(grid, points, side="right") - 1, 0, grid.size - 2)
+    low, high = grid[index], grid[index + 1]
+    weight = np.clip((points - low) / (high - low), 0.0, 1.0)
+    return index, weight
+
+
+def check_plan(curves: ResponseCurves, spend: np.ndarray, label: str = "plan") -> None:
+    """Refuse spend the curves cannot score: negative, NaN/inf, or past the grid."""
+    spend = np.asarray(spend, dtype=float)
+    for c, name in enumerate(curves.channels):
+        values = spend[..., c]
+        if not np.all(np.isfinite(values)):
+            raise SurfaceError(f"{label}: spend for channel '{name}' is not a finite number. Give an amount.")
+        if np.any(values < 0):
+            raise SurfaceError(
+                f"{label}: spend for channel '{name}' is negative ({values.min():,.2f}). "
+                "Spend must be zero or more."
+            )
+        if np.any(values > curves.max_spend[c] * (1 + 1e-9)):
+            raise SurfaceError(
+                f"{label}: spend for channel '{name}' ({values.max():,.0f}) is beyond the surface's "
+                f"range (up to {curves.max_spend[c]:,.0f}, "
+                f"{curves.max_spend[c] / curves.reference_spend[c]:.1f}x the reference spend). "
+                "Rebuild the surface with a larger --max-budget to score it."
+            )

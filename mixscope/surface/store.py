@@ -1,0 +1,140 @@
+"""The surface artifact on disk: Parquet tables + ``manifest.json`` (no JAX).
+
+Layout, inside a run directory::
+
+    surface/manifest.json            hashes, versions, reference period, calibration, errors
+    surface/curves.parquet           channel, draw, point, spend, incremental_kpi, incremental_revenue
+    surface/draws.parquet            draw, baseline_kpi, baseline_revenue (uncalibrated)
+    surface/scenarios.parquet        one row per (budget level, allocation)
+    surface/scenario_channels.parquet  one row per scenario and channel
+
+The folder is written atomically. Loading verifies every file's checksum and
+that the surface was built from the run's current posterior and data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mixscope.errors import SurfaceError
+from mixscope.storage import atomic_directory, sha256_file
+from mixscope.surface.scoring import ResponseCurves
+
+SURFACE_DIR = "surface"
+MANIFEST = "manifest.json"
+FORMAT_VERSION = 1
+TABLES = ("curves", "draws", "scenarios", "scenario_channels")
+
+
+def surface_path(run_dir: str | Path) -> Path:
+    return Path(run_dir) / SURFACE_DIR
+
+
+def run_fingerprint(run_dir: str | Path) -> dict[str, str]:
+    """The hashes tying a surface to the exact posterior and data it was built from."""
+    run_dir = Path(run_dir)
+    manifest_path = run_dir / "manifest.json"
+    if not manifest_path.is_file():
+        raise SurfaceError(
+            f"{run_dir} is not a complete run directory (no manifest.json). "
+            f"Create it with `mixscope fit SPEC --out {run_dir}`."
+        )
+    try:
+        run_manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        return {
+            "data_hash": str(run_manifest["data_hash"]),
+            "spec_hash": str(run_manifest["spec_hash"]),
+            "posterior_sha256": str(run_manifest["files"]["posterior.nc"]),
+        }
+    except (ValueError, KeyError, TypeError):
+        raise SurfaceError(f"{manifest_path} is corrupted. Re-run `mixscope fit`.") from None
+
+
+def write_surface(run_dir: str | Path, tables: dict[str, pd.DataFrame], manifest: dict[str, Any]) -> Path:
+    """Write the tables and manifest to ``RUN_DIR/surface`` atomically."""
+    out = surface_path(run_dir)
+    with atomic_directory(out) as staging:
+        for name in TABLES:
+            tables[name].to_parquet(staging / f"{name}.parquet", index=False)
+        manifest = dict(manifest, files={
+            f"{name}.parquet": sha256_file(staging / f"{name}.parquet") for name in TABLES
+        })
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return out
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """Load and verify the manifest: files intact, built from this run's posterior."""
+    folder = surface_path(run_dir)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise SurfaceError(
+            f"{run_dir} has no prediction surface. Build it with `mixscope surface {run_dir}`."
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files = dict(manifest["files"])
+        version = manifest["format_version"]
+    except (ValueError, KeyError, TypeError):
+        raise SurfaceError(
+            f"{manifest_path} is corrupted. Rebuild with `mixscope surface {run_dir}`."
+        ) from None
+    if version != FORMAT_VERSION:
+        raise SurfaceError(
+            f"{folder} uses surface format {version}; this mixscope reads format {FORMAT_VERSION}. "
+            f"Rebuild with `mixscope surface {run_dir}`."
+        )
+    for name, digest in files.items():
+        file = folder / name
+        if not file.is_file():
+            raise SurfaceError(f"{folder}: {name} is missing. Rebuild with `mixscope surface {run_dir}`.")
+        if sha256_file(file) != digest:
+            raise SurfaceError(
+                f"{folder}: {name} does not match its checksum (edited or corrupted). "
+                f"Rebuild with `mixscope surface {run_dir}`."
+            )
+    if manifest.get("run") != run_fingerprint(run_dir):
+        raise SurfaceError(
+            f"{folder} was built from a different fit or data than the run in {run_dir} "
+            f"(the run was refitted since). Rebuild with `mixscope surface {run_dir}`."
+        )
+    return manifest
+
+
+def read_curves(run_dir: str | Path, manifest: dict[str, Any]) -> tuple[ResponseCurves, pd.DataFrame]:
+    """Curves as arrays plus the per-draw baseline table."""
+    folder = surface_path(run_dir)
+    channels = tuple(manifest["channels"])
+    n_draws, n_points = int(manifest["n_draws"]), int(manifest["grid"]["points"])
+    frame = pd.read_parquet(folder / "curves.parquet")
+    expected_rows = len(channels) * n_draws * n_points
+    if len(frame) != expected_rows or tuple(pd.unique(frame["channel"])) != channels:
+        raise SurfaceError(f"{folder}/curves.parquet does not match its manifest. Rebuild the surface.")
+    shape = (len(channels), n_draws, n_points)
+    kpi = frame["incremental_kpi"].to_numpy(np.float64).reshape(shape).transpose(1, 0, 2)
+    revenue = frame["incremental_revenue"].to_numpy(np.float64).reshape(shape).transpose(1, 0, 2)
+    spend_grid = frame["spend"].to_numpy(np.float64).reshape(shape)[:, 0, :]
+    reference = np.array([manifest["reference"]["spend"][name] for name in channels], dtype=float)
+    draws = pd.read_parquet(folder / "draws.parquet")
+    curves = ResponseCurves(
+        channels, spend_grid, np.ascontiguousarray(kpi), np.ascontiguousarray(revenue), reference
+    )
+    return curves, draws
+
+
+def curves_table(curves: ResponseCurves) -> pd.DataFrame:
+    """Long table ordered by (channel, draw, point), the order :func:`read_curves` expects."""
+    n_draws, n_channels, n_points = curves.kpi.shape
+    return pd.DataFrame({
+        "channel": np.repeat(np.array(curves.channels), n_draws * n_points),
+        "draw": np.tile(np.repeat(np.arange(n_draws, dtype=np.int32), n_points), n_channels),
+        "point": np.tile(np.arange(n_points, dtype=np.int32), n_channels * n_draws),
+        "spend": np.repeat(curves.spend_grid[:, None, :], n_draws, axis=1).ravel(),
+        "incremental_kpi": curves.kpi.transpose(1, 0, 2).ravel().astype(np.float32),
+        "incremental_revenue": curves.revenue.transpose(1, 0, 2).ravel().astype(np.float32),
+    })
