@@ -26,3 +26,26 @@ def national_fit(national_case):
     _, spec, truth = national_case
     dataset, _ = load_dataset(spec)
     return fit(spec, dataset, progress=False), truth
+
+
+@pytest.fixture(scope="session")
+def national_run_dir(national_fit, tmp_path_factory):
+    """The shared national fit saved as a run directory (tests must not modify it)."""
+    from mixscope.model.run import save_run
+
+    result, _ = national_fit
+    return save_run(result, tmp_path_factory.mktemp("national_run") / "run")
+
+
+@pytest.fixture(scope="session")
+def national_surface_dir(national_run_dir, tmp_path_factory):
+    """A copy of the national run with a surface built (smaller design, full grid)."""
+    import shutil
+
+    from mixscope.surface.build import SurfaceOptions, build_surface
+
+    run_dir = tmp_path_factory.mktemp("surface_run") / "run"
+    shutil.copytree(national_run_dir, run_dir)
+    options = SurfaceOptions(n_sobol=64, n_neighbourhood=16, check_plans=32, check_draws=120)
+    build_surface(run_dir, options)
+    return run_dir

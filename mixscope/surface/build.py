@@ -184,15 +184,23 @@ def _grid_multipliers(reference: np.ndarray, max_level: float, options: SurfaceO
 
     Geometric spacing keeps the relative step constant, which bounds linear
     interpolation error for power-law-like curves (a Hill slope below 1 is
-    steepest near zero spend). The far end is at least 3× reference and covers
-    putting the whole highest budget into one channel, so every scenario in the
-    design lies on the grid.
+    steepest near zero spend); 1 (the reference spend) is a grid point. The far
+    end is at least 3× reference and covers putting the whole highest budget
+    into one channel, so every scenario in the design lies on the grid.
     """
     far = np.maximum(max_level * reference.sum() / reference, 3.0) * 1.001
-    return np.array([
-        np.concatenate([[0.0], np.geomspace(options.grid_floor, end, options.grid_points - 1)])
-        for end in far
-    ])
+    rows = []
+    for end in far:
+        # Two geometric pieces meeting exactly at 1, so the historical plan is a grid point.
+        n_geometric = options.grid_points - 1
+        below = int(round(n_geometric * np.log(1 / options.grid_floor) / np.log(end / options.grid_floor)))
+        below = min(max(below, 2), n_geometric - 2)
+        rows.append(np.concatenate([
+            [0.0],
+            np.geomspace(options.grid_floor, 1.0, below),
+            np.geomspace(1.0, end, n_geometric - below + 1)[1:],
+        ]))
+    return np.array(rows)
 
 
 def _trust_multiple(spend: np.ndarray, window: Window) -> np.ndarray:

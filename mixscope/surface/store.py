@@ -70,6 +70,7 @@ def write_surface(run_dir: str | Path, tables: dict[str, pd.DataFrame], manifest
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     """Load and verify the manifest: files intact, built from this run's posterior."""
+    fingerprint = run_fingerprint(run_dir)
     folder = surface_path(run_dir)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
@@ -98,7 +99,7 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
                 f"{folder}: {name} does not match its checksum (edited or corrupted). "
                 f"Rebuild with `mixscope surface {run_dir}`."
             )
-    if manifest.get("run") != run_fingerprint(run_dir):
+    if manifest.get("run") != fingerprint:
         raise SurfaceError(
             f"{folder} was built from a different fit or data than the run in {run_dir} "
             f"(the run was refitted since). Rebuild with `mixscope surface {run_dir}`."
