@@ -2,7 +2,7 @@
 
 Usage: ``.venv/bin/python bench/fit.py [--geo-geos 40] [--skip-geo]``.
 Prints a table and compares with the previous run stored in
-``bench/results/fit.json`` (rewritten after each run).
+``bench/results/fit.json`` (updated after each run).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results" / "fit.json"
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import report  # noqa: E402
 
 
 def run_case(n_geos: int, n_weeks: int, chains: int, warmup: int, draws: int) -> dict:
@@ -64,7 +65,6 @@ def main() -> None:
     cases = [[1, 156, 4, 500, 500]]
     if not args.skip_geo:
         cases.append([args.geo_geos, 156, 4, 500, 500])
-    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results = {}
     for case in cases:
         proc = subprocess.run(
@@ -75,16 +75,7 @@ def main() -> None:
             raise SystemExit(proc.returncode)
         figures = json.loads(proc.stdout.strip().splitlines()[-1])
         results[figures["case"]] = figures
-        old = previous.get(figures["case"])
-        print(f"\n{figures['case']}")
-        for key, value in figures.items():
-            if key == "case":
-                continue
-            was = "" if old is None or key not in old else f"   (previous: {old[key]})"
-            print(f"  {key:24s} {value}{was}")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
-
+    report("fit", results)
 
 if __name__ == "__main__":
     main()

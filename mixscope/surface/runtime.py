@@ -14,6 +14,7 @@ has a revenue mapping.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -147,7 +148,7 @@ class Surface:
     def evaluate(self, plan: Plan) -> dict[str, Any]:
         """Outcome with interval, per-channel contribution and ROI, vs. the historical plan."""
         result = self.outcome(plan)
-        historical = self.outcome(self.historical_plan(), "historical plan")
+        historical = self._historical_outcome
         roi = result.roi()
         return {
             "spend": dict(zip(self.channels, map(float, result.spend), strict=True)),
@@ -166,6 +167,10 @@ class Surface:
             },
             "units": self.units,
         }
+
+    @functools.cached_property
+    def _historical_outcome(self) -> PlanOutcome:
+        return self.outcome(self.historical_plan(), "historical plan")
 
     def marginal(self, plan: Plan) -> dict[str, dict[str, object]]:
         """mROI per channel at ``plan`` with 90% intervals."""
