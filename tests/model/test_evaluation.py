@@ -12,21 +12,23 @@ from mixscope.model.mmm import expected_kpi
 
 
 def test_contributions_plus_baseline_equal_prediction(national_fit):
+    """For every draw and period: baseline + channel contributions = the stored prediction."""
+    import jax
+
     result, _ = national_fit
     evaluation = result.evaluation
     # Rebuild the per-draw prediction independently from the raw model function.
     scaling, inputs, config = prepare(result.spec, result.dataset)
     draws = flatten_draws({k: v.values for k, v in result.idata.posterior.items()})
-    for index in (0, 17, len(evaluation.expected) - 1):
-        params = {k: v[index] for k, v in draws.items()}
-        parts = expected_kpi(params, inputs, config)
-        media = np.asarray(parts["media"])[:, : inputs.n_times] * scaling.kpi_scale[:, None, None]
-        baseline = np.asarray(parts["baseline"]) * scaling.kpi_scale[:, None]
-        np.testing.assert_allclose(evaluation.baseline[index], baseline, rtol=1e-4)
-        np.testing.assert_allclose(
-            baseline + media.sum(-1), evaluation.expected[index], rtol=1e-4
-        )
-        np.testing.assert_allclose(media.sum(axis=(0, 1)), evaluation.contribution[index], rtol=1e-3)
+    parts = jax.jit(jax.vmap(lambda params: expected_kpi(params, inputs, config)))(draws)
+    media = np.asarray(parts["media"])[:, :, : inputs.n_times] * scaling.kpi_scale[None, :, None, None]
+    baseline = np.asarray(parts["baseline"]) * scaling.kpi_scale[None, :, None]
+    sampler = result.spec.sampler
+    assert media.shape[0] == evaluation.expected.shape[0] == sampler.chains * sampler.draws
+    np.testing.assert_allclose(evaluation.baseline, baseline, rtol=1e-4, atol=1e-6 * np.abs(baseline).max())
+    scale = np.abs(evaluation.expected).max()
+    np.testing.assert_allclose(baseline + media.sum(-1), evaluation.expected, rtol=1e-4, atol=1e-6 * scale)
+    np.testing.assert_allclose(media.sum(axis=(1, 2)), evaluation.contribution, rtol=1e-3)
     shares = result.summary["contribution_share"]
     total = sum(v["mean"] for v in shares.values()) + result.summary["baseline_share"]["mean"]
     assert abs(total - 1.0) < 1e-6
