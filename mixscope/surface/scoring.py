@@ -50,7 +50,7 @@ class ResponseCurves:
         flat = spend.reshape(-1, len(self.channels))
         out = np.empty((self.n_draws, flat.shape[0], len(self.channels)))
         for c in range(len(self.channels)):
-            index, weight = _bracket(self.spend_grid[c], flat[:, c])
+            index, weight = bracket(self.spend_grid[c], flat[:, c])
             curve = values[:, c, :]
             out[:, :, c] = curve[:, index] * (1.0 - weight) + curve[:, index + 1] * weight
         return out.reshape((self.n_draws,) + spend.shape)
@@ -65,7 +65,7 @@ class ResponseCurves:
         values = self.revenue if revenue else self.kpi
         out = np.empty((self.n_draws, len(self.channels)))
         for c in range(len(self.channels)):
-            index, _ = _bracket(self.spend_grid[c], spend[c : c + 1])
+            index, _ = bracket(self.spend_grid[c], spend[c : c + 1])
             grid = self.spend_grid[c]
             width = grid[index + 1] - grid[index]
             out[:, c] = ((values[:, c, index + 1] - values[:, c, index]) / width)[:, 0]
@@ -87,7 +87,7 @@ class ResponseCurves:
         return metrics.mroi(before, after, base, metrics.MROI_STEP)
 
 
-def _bracket(grid: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def bracket(grid: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Segment index and position in it for each point on an increasing grid."""
     index = np.clip(np.searchsorted(grid, points, side="right") - 1, 0, grid.size - 2)
     low, high = grid[index], grid[index + 1]

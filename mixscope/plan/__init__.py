@@ -1,0 +1,28 @@
+"""Planning as exploration over the stored surface: no refit, no JAX.
+
+Constraints are data (:class:`Constraints`); :func:`optimize` recommends an
+allocation with its uncertainty and the near-optimal ranges around it;
+:func:`frontier` gives the best plan per budget level; :func:`marginal_returns`
+says where the next dollar should go.
+"""
+
+from mixscope.plan.constraints import Bounds, Constraints, PlanError, resolve
+from mixscope.plan.frontier import frontier
+from mixscope.plan.marginal import marginal_returns
+from mixscope.plan.near_optimal import NearOptimal, near_optimal
+from mixscope.plan.objective import Objective
+from mixscope.plan.optimize import PlanResult, optimize
+
+__all__ = [
+    "Bounds",
+    "Constraints",
+    "NearOptimal",
+    "Objective",
+    "PlanError",
+    "PlanResult",
+    "frontier",
+    "marginal_returns",
+    "near_optimal",
+    "optimize",
+    "resolve",
+]

@@ -1,0 +1,233 @@
+"""Constrained allocation over the stored curves: SciPy SLSQP, analytic gradients, multi-start."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize
+
+from mixscope import metrics
+from mixscope.plan.constraints import Bounds, Constraints, PlanError, project, resolve
+from mixscope.plan.objective import Objective, Scorer
+from mixscope.surface.runtime import Surface
+
+_FEASIBILITY_TOLERANCE = 1e-7  # relative to the budget
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """One optimiser answer: the spend, its objective value, and whether SLSQP converged."""
+
+    spend: np.ndarray
+    value: float
+    converged: bool
+    message: str
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResult:
+    """A recommended allocation with its uncertainty against the current plan."""
+
+    channels: tuple[str, ...]
+    allocation: np.ndarray
+    current: np.ndarray
+    bounds: Bounds
+    objective: Objective
+    solution: Solution
+    outcome: np.ndarray  # (draw,) calibrated outcome of the allocation
+    current_outcome: np.ndarray  # (draw,)
+    marginal_roi: np.ndarray  # (draw, channel)
+    notes: tuple[str, ...] = ()
+    near_optimal: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def binding(self) -> dict[str, str]:
+        """Channels sitting on a bound, and which bound."""
+        out = {}
+        scale = max(self.allocation.sum(), 1.0) * 1e-6
+        for c, name in enumerate(self.channels):
+            if self.bounds.upper[c] - self.bounds.lower[c] <= scale:
+                out[name] = self.bounds.reasons[c]
+            elif self.allocation[c] >= self.bounds.upper[c] - scale:
+                out[name] = f"at its maximum ({self.bounds.reasons[c]})"
+            elif self.allocation[c] <= self.bounds.lower[c] + scale:
+                out[name] = "at its minimum"
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the CLI prints and the insights layer and report read."""
+        uplift = self.outcome - self.current_outcome
+        def money(vector: np.ndarray) -> dict[str, float]:
+            return {name: float(v) for name, v in zip(self.channels, vector, strict=True)}
+
+        payload: dict[str, Any] = {
+            "allocation": money(self.allocation),
+            "current": money(self.current),
+            "total_budget": float(self.allocation.sum()),
+            "current_total": float(self.current.sum()),
+            "objective": self.objective.label,
+            "expected_outcome": metrics.interval_summary(self.outcome),
+            "current_outcome": metrics.interval_summary(self.current_outcome),
+            "uplift": metrics.interval_summary(uplift),
+            "uplift_relative": float(uplift.mean() / self.current_outcome.mean()),
+            "prob_beats_current": float(np.mean(self.outcome > self.current_outcome)),
+            "marginal_roi": metrics.summarize_by_channel(self.marginal_roi, self.channels),
+            "binding_constraints": self.binding(),
+            "converged": self.solution.converged,
+            "optimizer_message": self.solution.message,
+            "notes": list(self.notes),
+        }
+        if self.near_optimal is not None:
+            payload |= self.near_optimal.to_dict()
+        payload |= self.extra
+        return payload
+
+
+def solve(
+    surface: Surface, bounds: Bounds, objective: Objective, starts: int = 6, seed: int = 0,
+    initial: np.ndarray | None = None,
+) -> Solution:
+    """Best of several SLSQP runs; the answer always satisfies ``bounds`` exactly.
+
+    Variables are scaled to shares of the current total so SLSQP's tolerances
+    mean the same on any currency; the objective is scaled by the current
+    plan's incremental outcome.
+    """
+    scorer = Scorer(surface, objective)
+    scale = float(surface.historical_plan().sum())
+    value_scale = abs(scorer(surface.historical_plan())[0]) or 1.0
+    lower, upper = bounds.lower / scale, bounds.upper / scale
+    low_total, high_total = bounds.budget_low / scale, bounds.budget_high / scale
+    target_total = high_total if objective.kind != "net-revenue" else 0.5 * (low_total + high_total)
+
+    def negative(u: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = scorer(np.clip(u, lower, upper) * scale)
+        return -value / value_scale, -gradient * scale / value_scale
+
+    if bounds.fixed_budget:
+        linear = [{"type": "eq", "fun": lambda u: u.sum() - high_total, "jac": lambda u: np.ones_like(u)}]
+    else:
+        linear = [
+            {"type": "ineq", "fun": lambda u: u.sum() - low_total, "jac": lambda u: np.ones_like(u)},
+            {"type": "ineq", "fun": lambda u: high_total - u.sum(), "jac": lambda u: -np.ones_like(u)},
+        ]
+    rng = np.random.default_rng(seed)
+    current = surface.historical_plan() / scale
+    candidates = [current, np.full(current.size, target_total / current.size)]
+    if initial is not None:
+        candidates.insert(0, initial / scale)
+    candidates += [rng.dirichlet(np.ones(current.size)) * target_total for _ in range(max(0, starts - 2))]
+    best: Solution | None = None
+    for start in candidates:
+        start = _feasible(start, lower, upper, low_total, high_total, target_total)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            result = minimize(
+                negative, start, jac=True, method="SLSQP", bounds=list(zip(lower, upper, strict=True)),
+                constraints=linear, options={"maxiter": 300, "ftol": 1e-10},
+            )
+        spend = _feasible(result.x, lower, upper, low_total, high_total, target_total) * scale
+        value = scorer(spend)[0]
+        if best is None or value > best.value:
+            best = Solution(spend, value, bool(result.success), str(result.message))
+    assert best is not None
+    _check_feasible(best.spend, bounds)
+    return best
+
+
+def _feasible(u, lower, upper, low_total, high_total, target_total) -> np.ndarray:
+    """Nearest point satisfying the bounds and the total (repairs SLSQP's small violations)."""
+    u = np.clip(np.nan_to_num(u, nan=0.0), lower, upper)
+    if low_total - 1e-12 <= u.sum() <= high_total + 1e-12 and low_total != high_total:
+        return u
+    total = min(max(u.sum(), low_total), high_total) if low_total != high_total else target_total
+    return project(u, lower, upper, total)
+
+
+def _check_feasible(spend: np.ndarray, bounds: Bounds) -> None:
+    tolerance = _FEASIBILITY_TOLERANCE * max(bounds.budget_high, 1.0)
+    ok = (
+        np.all(spend >= bounds.lower - tolerance)
+        and np.all(spend <= bounds.upper + tolerance)
+        and bounds.budget_low - tolerance <= spend.sum() <= bounds.budget_high + tolerance
+    )
+    if not ok:  # pragma: no cover - projection makes this unreachable; never return a violating plan
+        raise PlanError("The optimiser could not find a plan satisfying every constraint.")
+
+
+def optimize(
+    surface: Surface, constraints: Constraints = Constraints(), objective: Objective = Objective(),
+    starts: int = 6, seed: int = 0, near_optimal_tolerance: float | None = 0.01,
+) -> PlanResult:
+    """Recommend an allocation under ``constraints``, with near-optimal ranges by default."""
+    from mixscope.plan.near_optimal import near_optimal
+
+    extra: dict[str, Any] = {}
+    if constraints.target_roi is not None or constraints.target_cpa is not None:
+        budget, extra = _budget_for_target(surface, constraints, starts, seed)
+        bounds = resolve(surface, constraints, budget)
+    else:
+        bounds = resolve(surface, constraints)
+        if not bounds.fixed_budget and objective.kind == "mean":
+            objective = Objective("net-revenue")
+    solution = solve(surface, bounds, objective, starts, seed)
+    allocation = solution.spend
+    current = surface.historical_plan()
+    notes = list(bounds.notes)
+    if not solution.converged:
+        notes.append(f"The optimiser did not report convergence ({solution.message}); the plan is the best "
+                     "feasible one found and satisfies every constraint.")
+    result = PlanResult(
+        surface.channels, allocation, current, bounds, objective, solution,
+        surface.outcome_draws(allocation[None, :])[:, 0],
+        surface.outcome_draws(current[None, :])[:, 0],
+        surface.curves.marginal_roi(allocation),
+        tuple(notes), None, extra,
+    )
+    if near_optimal_tolerance:
+        return _with_near_optimal(result, near_optimal(surface, bounds, allocation, near_optimal_tolerance))
+    return result
+
+
+def _with_near_optimal(result: PlanResult, near) -> PlanResult:
+    from dataclasses import replace
+
+    return replace(result, near_optimal=near)
+
+
+def _budget_for_target(
+    surface: Surface, constraints: Constraints, starts: int, seed: int
+) -> tuple[float, dict[str, Any]]:
+    """Largest budget whose best plan meets the target ROI (or CPA), by bisection."""
+    from dataclasses import replace
+
+    free = replace(constraints, target_roi=None, target_cpa=None, budget=None, budget_range=None)
+    probe = resolve(surface, free)
+    low, high = float(probe.lower.sum()), float(probe.upper.sum())
+
+    def efficiency(budget: float) -> float:
+        bounds = resolve(surface, free, budget)
+        spend = solve(surface, bounds, Objective(), max(2, starts // 2), seed).spend
+        if constraints.target_roi is not None:
+            return float(surface.curves.incremental(spend, revenue=True).sum(axis=-1).mean() / spend.sum())
+        kpi = float(surface.curves.incremental(spend).sum(axis=-1).mean())
+        return -spend.sum() / max(kpi, 1e-12)  # negative CPA: larger is better, like ROI
+
+    target = constraints.target_roi if constraints.target_roi is not None else -constraints.target_cpa
+    label = "ROI" if constraints.target_roi is not None else "CPA"
+    low = max(low, 1e-6 * high)
+    if efficiency(low) < target:
+        raise PlanError(f"No budget reaches the target {label}: even the smallest feasible budget "
+                        f"({low:,.0f}) falls short. Relax the target or the constraints.")
+    if efficiency(high) >= target:
+        return high, {"target": {label.lower(): abs(target), "budget": high,
+                                 "note": "The target is met even at the largest feasible budget."}}
+    for _ in range(30):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if efficiency(middle) >= target else (low, middle)
+        if high - low < 1e-4 * high:
+            break
+    return low, {"target": {label.lower(): abs(target), "budget": low}}
