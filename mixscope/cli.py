@@ -161,31 +161,71 @@ def fit(
     overwrite: bool = typer.Option(False, help="Replace an existing run directory."),
     strict: bool = typer.Option(False, help="Exit 1 when a diagnostic fails."),
     as_json: bool = typer.Option(False, "--json", help="Print summary.json on stdout."),
+    experiments: Path = typer.Option(
+        None, "--experiments", help="Lift tests (CSV or TOML) to calibrate with; overrides [calibration]."
+    ),
+    calibration_mode: str = typer.Option(
+        None, "--calibration-mode", help="likelihood (default) or prior; overrides [calibration] mode."
+    ),
+    engine: str = typer.Option(
+        "bayes", help="bayes (NUTS, default) or ridge (frequentist: evolutionary search + bootstrap)."
+    ),
+    method: str = typer.Option(None, help="With --engine ridge: ols, ridge (default) or lasso."),
+    iterations: int = typer.Option(
+        None, help="With --engine ridge: search evaluations per trial (default 2000; 0 = no search)."
+    ),
+    trials: int = typer.Option(None, help="With --engine ridge: independent search trials (default 5)."),
+    pick: int = typer.Option(None, help="With --engine ridge: candidate to keep (default 1, the best)."),
 ) -> None:
-    """Fit the Bayesian MMM and save a run directory (atomically)."""
+    """Fit the MMM (Bayesian, or --engine ridge) and save a run directory (atomically)."""
     from mixscope.data import load_dataset
     from mixscope.model.fit import fit as fit_model
     from mixscope.model.run import check_target, save_run
     from mixscope.spec import load_spec
 
     spec = load_spec(spec_path).with_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed)
+    if experiments is not None or calibration_mode is not None:
+        spec = spec.with_calibration(experiments, calibration_mode)
+        if spec.calibration.experiments is None:
+            raise SpecError("--calibration-mode needs experiments: pass --experiments FILE.")
+    ridge_options = {"--method": method, "--iterations": iterations, "--trials": trials, "--pick": pick}
+    if engine not in ("bayes", "ridge"):
+        raise SpecError(f"--engine {engine!r}: choose bayes (NUTS, the default) or ridge.")
+    if engine == "bayes" and any(value is not None for value in ridge_options.values()):
+        used = ", ".join(name for name, value in ridge_options.items() if value is not None)
+        raise SpecError(f"{used} only apply to the ridge engine; add --engine ridge.")
     check_target(run_dir, overwrite)
     dataset, report = load_dataset(spec)
     for finding in report.warnings:
         err.print(f"[yellow]data warning:[/] {finding.message}", highlight=False, soft_wrap=True)
+    iterations = 2000 if iterations is None else iterations
+    trials = 5 if trials is None else trials
     if not as_json:
-        err.print(
-            f"Fitting {dataset.n_channels} channels × {dataset.n_times} periods × "
-            f"{dataset.n_geos} geo(s): {spec.sampler.chains} chains × "
-            f"({spec.sampler.warmup} warmup + {spec.sampler.draws} draws)…"
+        shape = f"{dataset.n_channels} channels × {dataset.n_times} periods × {dataset.n_geos} geo(s)"
+        if engine == "ridge":
+            err.print(f"Fitting {method or 'ridge'} on {shape}: {trials} trials × {iterations} candidates…")
+        else:
+            err.print(
+                f"Fitting {shape}: {spec.sampler.chains} chains × "
+                f"({spec.sampler.warmup} warmup + {spec.sampler.draws} draws)…"
+            )
+    if engine == "ridge":
+        from mixscope.ridge import fit_ridge
+
+        result = fit_ridge(
+            spec, dataset, method=method or "ridge", iterations=iterations, trials=trials,
+            seed=spec.sampler.seed, pick=pick,
         )
-    result = fit_model(spec, dataset, progress=not as_json)
+    else:
+        result = fit_model(spec, dataset, progress=not as_json)
     save_run(result, run_dir, overwrite=overwrite)
     summary = result.summary
     if as_json:
         _emit_json(summary)
     else:
         _print_fit(summary, run_dir)
+        if "calibration" in summary:
+            _print_calibration(summary["calibration"])
     for warning in summary["warnings"]:
         err.print(f"[bold red]WARNING:[/] {warning}", highlight=False, soft_wrap=True)
     if strict and not summary["diagnostics_ok"]:
@@ -210,8 +250,462 @@ def _print_fit(summary: dict[str, Any], run_dir: Path) -> None:
     d = summary["diagnostics"]
     holdout = "n/a" if d["holdout_mape"] is None else f"{d['holdout_mape']:.1%}"
     status = "[green]ok[/]" if summary["diagnostics_ok"] else "[bold red]FAILED[/]"
+    if summary.get("engine") == "ridge":
+        _print_ridge(summary, run_dir, holdout)
+        return
     out.print(
         f"Diagnostics {status}: max R-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
         f"divergences {d['divergences']}, R² {d['r2']:.3f}, MAPE {d['mape']:.1%}, "
         f"holdout MAPE {holdout}. Fit took {summary['fit_seconds']:.1f} s. Saved to {run_dir}."
     )
+
+
+def _print_ridge(summary: dict[str, Any], run_dir: Path, holdout: str) -> None:
+    """The ridge engine's candidate table and fit line (no sampler diagnostics exist for it)."""
+    ridge = summary["ridge"]
+    table = Table(title=f"Candidates ({ridge['method']}, {ridge['mode']}); kept: {ridge['picked']}")
+    for column in ("#", "NRMSE", "DECOMP.RSSD", *summary["channels"]):
+        table.add_column(column, justify="right")
+    for row in ridge["candidates"]:
+        table.add_row(
+            str(row["candidate"]), f"{row['nrmse']:.4f}", f"{row['decomp_rssd']:.3f}",
+            *(f"{row['roi'][channel]:.2f}" for channel in summary["channels"]),
+        )
+    out.print(table)
+    d = summary["diagnostics"]
+    out.print(
+        f"Ridge fit: R² {d['r2']:.3f}, MAPE {d['mape']:.1%}, NRMSE {d['nrmse']:.3f}, "
+        f"holdout MAPE {holdout}; intervals from {ridge['bootstraps']} block-bootstrap replicates. "
+        f"Fit took {summary['fit_seconds']:.1f} s. Saved to {run_dir}."
+    )
+
+
+# --------------------------------------------------------------------------- surface
+
+
+@app.command()
+@_friendly_errors
+def surface(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory from `mixscope fit`."),
+    reference_periods: int = typer.Option(52, help="The last N periods define current spend."),
+    min_budget: float = typer.Option(0.5, help="Lowest budget level, as a multiple of current spend."),
+    max_budget: float = typer.Option(2.0, help="Highest budget level, as a multiple of current spend."),
+    budget_step: float = typer.Option(0.05, help="Step between budget levels."),
+    grid_points: int = typer.Option(241, help="Spend grid points per channel and draw."),
+    as_json: bool = typer.Option(False, "--json", help="Print the surface manifest on stdout."),
+) -> None:
+    """Evaluate the posterior over budgets and mixes and store it in RUN_DIR/surface."""
+    from mixscope.surface.build import SurfaceOptions, build_surface
+
+    if grid_points < 20:
+        raise MixscopeError(f"--grid-points must be at least 20, got {grid_points}.")
+    options = SurfaceOptions(
+        reference_periods=reference_periods, budget_low=min_budget, budget_high=max_budget,
+        budget_step=budget_step, grid_points=grid_points,
+    )
+    built = build_surface(run_dir, options, progress=not as_json)
+    manifest = built.manifest
+    if as_json:
+        _emit_json(manifest)
+        return
+    reference, calibration = manifest["reference"], manifest["calibration"]
+    check = manifest["interpolation_error"]
+    out.print(
+        f"Surface saved to {built.path} in {built.seconds:.1f} s: {manifest['n_draws']} draws × "
+        f"{len(manifest['channels'])} channels × {manifest['grid']['points']} spend points; "
+        f"{manifest['scenarios']['count']:,} scenarios.\n"
+        f"Reference window {reference['start']} … {reference['end']} ({reference['periods']} periods), "
+        f"spend {reference['total_spend']:,.0f}.\n"
+        f"Calibration: observed KPI {calibration['observed_kpi']:,.0f}; model residual "
+        f"{calibration['residual_kpi']:+,.0f}, carryover in {calibration['carryover_in_kpi']:,.0f}, "
+        f"out {calibration['carryover_out_kpi']:,.0f} → anchor {calibration['anchor_kpi']:+,.0f}.\n"
+        f"Interpolation vs direct evaluation ({check['plans']} random plans × {check['draws']} draws): "
+        f"max relative error {check['max_relative_error_media']:.3%} of media outcome, "
+        f"{check['max_relative_error_outcome']:.4%} of total outcome."
+    )
+
+
+def _parse_spend(text: str) -> dict[str, float]:
+    plan: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, amount = item.partition("=")
+        if not sep or not name.strip():
+            raise MixscopeError(
+                f"--spend: '{item}' is not CHANNEL=AMOUNT. Example: --spend tv=120000,search=80000"
+            )
+        try:
+            plan[name.strip()] = float(amount.replace("_", ""))
+        except ValueError:
+            raise MixscopeError(
+                f"--spend: the amount for '{name.strip()}' is not a number: '{amount}'."
+            ) from None
+    if not plan:
+        raise MixscopeError("--spend is empty. Example: --spend tv=120000,search=80000")
+    return plan
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)
+
+
+def _interval(summary: dict[str, Any], fmt: str = ",.0f") -> str:
+    low, high = summary["ci_90"]
+    return f"{summary['mean']:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+
+
+@app.command()
+@_friendly_errors
+def whatif(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
+    spend: str = typer.Option(..., help="CHANNEL=AMOUNT,… over the reference window; others unchanged."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Predicted outcome of a spend plan vs. the historical plan, from the stored surface."""
+    from mixscope.surface import Surface
+
+    stored = Surface.load(run_dir)
+    plan = _parse_spend(spend)
+    result = stored.evaluate(plan)
+    result["marginal_roi"] = stored.marginal(plan)
+    if as_json:
+        _emit_json(result)
+        return
+    table = Table(title=f"What-if over {stored.manifest['reference']['periods']} reference periods")
+    for column in ("channel", "plan spend", "historical spend", "contribution (90% interval)", "ROI", "mROI"):
+        table.add_column(column, justify="left" if column == "channel" else "right")
+    historical = stored.reference_spend
+    for name, channel in result["channels"].items():
+        roi = "n/a" if channel["roi"] is None else f"{channel['roi']['mean']:.2f}"
+        table.add_row(
+            name, f"{result['spend'][name]:,.0f}", f"{historical[name]:,.0f}",
+            _interval(channel["contribution"]), roi, f"{result['marginal_roi'][name]['mean']:.2f}",
+        )
+    out.print(table)
+    out.print(
+        f"Outcome ({result['units']['outcome']}): {_interval(result['outcome'])}\n"
+        f"Historical plan: {_interval(result['baseline_plan_outcome'])}\n"
+        f"Difference: {_interval(result['difference'], '+,.0f')}; "
+        f"probability this plan beats the historical one: {result['prob_beats_baseline_plan']:.0%}"
+    )
+
+
+@app.command()
+@_friendly_errors
+def query(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
+    sql: str = typer.Argument(..., help="SQL over tables scenarios, scenario_channels, curves, draws, "
+                              "predictions."),
+    as_json: bool = typer.Option(False, "--json", help="Print rows as JSON."),
+    limit: int = typer.Option(50, help="Rows shown in the table view (JSON returns all)."),
+) -> None:
+    """Query the stored surface and predictions with DuckDB SQL."""
+    import duckdb
+
+    from mixscope.surface.store import TABLES, read_manifest, surface_path
+
+    read_manifest(run_dir)
+    connection = duckdb.connect()
+    folder = surface_path(run_dir)
+    sources = {name: folder / f"{name}.parquet" for name in TABLES}
+    sources["predictions"] = Path(run_dir) / "predictions.parquet"
+    for name, source in sources.items():
+        # DuckDB cannot bind parameters in a view definition; quote the path as a literal.
+        literal = str(source).replace("'", "''")
+        connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{literal}')")
+    try:
+        frame = connection.execute(sql).fetch_df()
+    except duckdb.Error as error:
+        raise MixscopeError(
+            f"SQL error: {str(error).splitlines()[0]}\nTables: {', '.join(TABLES)}, predictions. "
+            f"Example: mixscope query {run_dir} "
+            "\"SELECT * FROM scenarios ORDER BY outcome_mean DESC LIMIT 5\""
+        ) from None
+    if as_json:
+        _emit_json(json.loads(frame.to_json(orient="records", date_format="iso")))
+        return
+    table = Table(title=f"{len(frame):,} rows" + (f" (first {limit})" if len(frame) > limit else ""))
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.head(limit).itertuples(index=False):
+        table.add_row(*[_cell(v) for v in row])
+    out.print(table)
+
+
+# --------------------------------------------------------------------------- calibration
+
+
+def _print_calibration(calibration: dict[str, Any]) -> None:
+    """Each experiment, measured versus what the calibrated model implies."""
+    table = Table(title=f"Lift tests ({calibration['mode']} calibration): measured vs model-implied")
+    for column in ("row", "experiment", "spend delta", "measured ± se", "model 90% interval", "agrees"):
+        table.add_column(column, justify="left" if column == "experiment" else "right")
+    for e in calibration["experiments"]:
+        low, high = e["implied_ci_90"]
+        table.add_row(
+            str(e["row"]),
+            f"{e['channel']}{' ' + e['geo'] if e['geo'] else ''} {e['start']}..{e['end']}",
+            f"{e['spend_delta']:+,.0f}",
+            f"{e['incremental_kpi']:+,.0f} ± {e['standard_error']:,.0f}",
+            f"[{low:+,.0f}, {high:+,.0f}]",
+            "yes" if e["consistent"] else "[bold red]NO[/]",
+        )
+    out.print(table)
+
+
+@app.command()
+@_friendly_errors
+def evidence(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory from `mixscope fit`."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
+) -> None:
+    """Per channel: prior vs posterior ROI, how much data and experiments moved it."""
+    from mixscope.calibration.evidence import evidence_report
+    from mixscope.model.run import load_run
+
+    report = evidence_report(load_run(run_dir))
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    split = report.mode is not None
+    table = Table(title="ROI evidence: prior vs posterior (sd ratio and KL on log ROI)")
+    columns = ["channel", "prior mean [90%]", "posterior mean [90%]", "sd ratio", "KL", "tests"]
+    if split:
+        columns.insert(4, "sd ratio w/o tests")
+    for column in (*columns, "status"):
+        table.add_column(column, justify="left" if column in ("channel", "status") else "right")
+    for c in report.channels:
+        cells = [
+            c.channel,
+            f"{c.prior_mean:.2f} [{c.prior_ci_90[0]:.2f}, {c.prior_ci_90[1]:.2f}]",
+            f"{c.posterior_mean:.2f} [{c.posterior_ci_90[0]:.2f}, {c.posterior_ci_90[1]:.2f}]",
+            f"{c.sd_ratio:.2f}",
+            f"{c.kl:.2f}",
+            str(c.n_experiments),
+        ]
+        if split:
+            cells.insert(4, "-" if c.sd_ratio_without_experiments is None
+                         else f"{c.sd_ratio_without_experiments:.2f}")
+        table.add_row(*cells, "[yellow]prior-driven[/]" if c.prior_driven else "data-driven")
+    out.print(table)
+    if report.prior_driven:
+        out.print(
+            f"Prior-driven: {', '.join(report.prior_driven)} — their ROI is mostly what the prior said; "
+            "a lift test would help (see `mixscope next-test`)."
+        )
+    if report.pareto_k is not None and report.pareto_k > 0.7:
+        out.print(
+            f"[yellow]note:[/] the 'without tests' column is approximate (Pareto k "
+            f"{report.pareto_k:.2f} > 0.7): the experiments moved the posterior far from where "
+            "the data alone put it."
+        )
+
+
+@app.command("next-test")
+@_friendly_errors
+def next_test_command(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory from `mixscope fit`."),
+    weeks: int = typer.Option(8, help="Test duration in periods."),
+    change: float = typer.Option(-1.0, help="Relative spend change in the test: -1 = go dark, 0.5 = +50%."),
+    se: float = typer.Option(
+        None, "--se", help="The test's standard error (KPI units); default from model noise."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the ranking as JSON on stdout."),
+) -> None:
+    """Rank channels by the expected value of a lift test; recommend the best one."""
+    from mixscope.calibration.next_test import next_test
+    from mixscope.model.run import load_run
+
+    report = next_test(load_run(run_dir), weeks=weeks, change=change, standard_error=se)
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    table = Table(title=f"Lift test of {weeks} weeks at {change:+.0%} spend, ranked by expected value")
+    for column in ("channel", "spend change", "test se", "EVSI", "ROI sd now → after", "weeks to halve sd"):
+        table.add_column(column, justify="left" if column == "channel" else "right")
+    for o in report.options:
+        table.add_row(
+            o.channel,
+            f"{o.spend_change:+,.0f}",
+            f"{o.standard_error:,.0f}",
+            f"{o.evsi:,.0f}",
+            f"{o.roi_sd_now:.2f} → {o.roi_sd_after:.2f}",
+            "-" if o.weeks_needed is None else str(o.weeks_needed),
+        )
+    out.print(table)
+    out.print(f"Current best budget move: {report.current_decision}.")
+    out.print(report.recommendation())
+
+
+# --------------------------------------------------------------------------- planning
+
+_BudgetOption = typer.Option(None, "--budget", help="Total: 1.2x (of current), 1500000, or a range 1x-1.3x.")
+_MaxChangeOption = typer.Option(None, "--max-change", help="Keep channels within ±P% of current, e.g. 30%.")
+_MinOption = typer.Option([], "--min", help="CHANNEL=AMOUNT lower bound (repeatable).")
+_MaxOption = typer.Option([], "--max", help="CHANNEL=AMOUNT upper bound (repeatable).")
+_LockOption = typer.Option([], "--lock", help="Keep CHANNEL at its current spend (repeatable).")
+_TrustOption = typer.Option(
+    True, "--trust-region/--no-trust-region",
+    help="Keep weekly spend within the highest level the data ever showed (default on).",
+)
+
+
+def _amount(text: str, current_total: float, label: str) -> float:
+    cleaned = text.strip().lower().replace(",", "").replace("_", "")
+    try:
+        return float(cleaned[:-1]) * current_total if cleaned.endswith("x") else float(cleaned)
+    except ValueError:
+        raise MixscopeError(
+            f"{label}: '{text}' is not an amount (e.g. 1500000) or a multiple (e.g. 1.2x)."
+        ) from None
+
+
+def _fraction(text: str, label: str) -> float:
+    cleaned = text.strip()
+    try:
+        return float(cleaned[:-1]) / 100 if cleaned.endswith("%") else float(cleaned)
+    except ValueError:
+        raise MixscopeError(f"{label}: '{text}' is not a percentage (e.g. 30%).") from None
+
+
+def _constraints(
+    stored, budget: str | None, max_change: str | None, minimum: list[str], maximum: list[str],
+    lock: list[str], trust_region: bool, target_roi: float | None = None, target_cpa: float | None = None,
+):
+    from mixscope.plan import Constraints
+
+    total = float(stored.historical_plan().sum())
+    fixed, budget_range = None, None
+    if budget:
+        low, sep, high = budget.partition("-") if budget.count("-") == 1 else (budget, "", "")
+        if sep:
+            budget_range = (_amount(low, total, "--budget"), _amount(high, total, "--budget"))
+        else:
+            fixed = _amount(budget, total, "--budget")
+    return Constraints(
+        budget=fixed, budget_range=budget_range,
+        minimum=_parse_spend(",".join(minimum)) if minimum else {},
+        maximum=_parse_spend(",".join(maximum)) if maximum else {},
+        max_change=None if max_change is None else _fraction(max_change, "--max-change"),
+        locked=tuple(lock), trust_region=trust_region, target_roi=target_roi, target_cpa=target_cpa,
+    )
+
+
+@app.command()
+@_friendly_errors
+def plan(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
+    budget: str = _BudgetOption,
+    max_change: str = _MaxChangeOption,
+    minimum: list[str] = _MinOption,
+    maximum: list[str] = _MaxOption,
+    lock: list[str] = _LockOption,
+    trust_region: bool = _TrustOption,
+    objective: str = typer.Option("mean", help="mean, quantile:0.1, mean-sd:1 or prob-beats-current."),
+    target_roi: float = typer.Option(None, help="Largest budget whose best plan returns at least this ROI."),
+    target_cpa: float = typer.Option(None, help="Largest budget whose best plan costs at most this CPA."),
+    tolerance: str = typer.Option("1%", help="Near-optimal: within this share of the best media outcome."),
+    as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+) -> None:
+    """Recommend an allocation under constraints, with near-optimal ranges and its uncertainty."""
+    from mixscope.plan import Objective, optimize
+    from mixscope.surface import Surface
+
+    stored = Surface.load(run_dir)
+    constraints = _constraints(stored, budget, max_change, minimum, maximum, lock, trust_region,
+                               target_roi, target_cpa)
+    share = _fraction(tolerance, "--tolerance")
+    if not 0 < share < 1:
+        raise MixscopeError(f"--tolerance must be between 0% and 100%, got {tolerance}.")
+    result = optimize(stored, constraints, Objective.parse(objective), near_optimal_tolerance=share)
+    payload = result.to_dict()
+    if as_json:
+        _emit_json(payload)
+        return
+    _print_plan(payload, result.near_optimal.sentences())
+
+
+def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
+    table = Table(title=f"Recommended allocation (maximising {payload['objective']})")
+    for column in ("channel", "current", "recommended", "change", "near-optimal share", "mROI after"):
+        table.add_column(column, justify="left" if column == "channel" else "right")
+    for name, spend in payload["allocation"].items():
+        current = payload["current"][name]
+        ranges = payload["near_optimal_ranges"][name]
+        change = "n/a" if current == 0 else f"{spend / current - 1:+.0%}"
+        table.add_row(
+            name, f"{current:,.0f}", f"{spend:,.0f}", change,
+            f"{ranges['share_min']:.0%}–{ranges['share_max']:.0%}",
+            f"{payload['marginal_roi'][name]['mean']:.2f}",
+        )
+    out.print(table)
+    out.print(
+        f"Total {payload['total_budget']:,.0f} (current {payload['current_total']:,.0f}). "
+        f"Expected outcome {_interval(payload['expected_outcome'])} vs current "
+        f"{_interval(payload['current_outcome'])}.\n"
+        f"Uplift {_interval(payload['uplift'], '+,.0f')} ({payload['uplift_relative']:+.2%}); "
+        f"probability of beating the current plan: {payload['prob_beats_current']:.0%}."
+    )
+    for name, reason in payload["binding_constraints"].items():
+        out.print(f"  {name}: {reason}")
+    for line in [*sentences, *payload["notes"]]:
+        out.print(f"- {line}")
+
+
+@app.command()
+@_friendly_errors
+def frontier(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
+    levels: str = typer.Option(None, help="LOW:HIGH:STEP budget multiples (default: the surface's levels)."),
+    max_change: str = _MaxChangeOption,
+    minimum: list[str] = _MinOption,
+    maximum: list[str] = _MaxOption,
+    lock: list[str] = _LockOption,
+    trust_region: bool = _TrustOption,
+    target_mroi: float = typer.Option(1.0, help="Mark where the marginal return falls below this."),
+    save: Path = typer.Option(None, "--out", "-o", help="Also write the table to CSV."),
+    as_json: bool = typer.Option(False, "--json", help="Print the table as JSON records."),
+) -> None:
+    """Best achievable outcome per total budget, with its interval, mROI and allocation."""
+    import numpy as np
+
+    from mixscope.plan import frontier as efficient_frontier
+    from mixscope.surface import Surface
+
+    stored = Surface.load(run_dir)
+    constraints = _constraints(stored, None, max_change, minimum, maximum, lock, trust_region)
+    grid = None
+    if levels:
+        try:
+            low, high, step = (float(part) for part in levels.split(":"))
+        except ValueError:
+            raise MixscopeError(f"--levels must be LOW:HIGH:STEP, e.g. 0.5:2:0.1; got '{levels}'.") from None
+        if not 0 < low <= high or step <= 0:
+            raise MixscopeError(f"--levels needs 0 < LOW <= HIGH and STEP > 0; got '{levels}'.")
+        grid = np.round(np.arange(low, high + step / 2, step), 10)
+    table = efficient_frontier(stored, constraints, grid, target_mroi=target_mroi)
+    if save is not None:
+        table.to_csv(save, index=False)
+    if as_json:
+        _emit_json(json.loads(table.to_json(orient="records")))
+        return
+    view = Table(title="Efficient frontier (best expected outcome per budget)")
+    for column in ("budget", "total spend", "outcome (90% interval)", "ROI", "marginal ROI", ""):
+        view.add_column(column, justify="right")
+    for row in table.itertuples(index=False):
+        if not row.feasible:
+            view.add_row(
+                f"{row.budget_level:.2f}x", f"{row.total_spend:,.0f}", "infeasible under constraints",
+                "", "", "",
+            )
+            continue
+        marginal = "" if np.isnan(row.marginal_roi_mean) else f"{row.marginal_roi_mean:.2f}"
+        view.add_row(
+            f"{row.budget_level:.2f}x", f"{row.total_spend:,.0f}",
+            f"{row.outcome_mean:,.0f} [{row.outcome_q05:,.0f}, {row.outcome_q95:,.0f}]",
+            f"{row.roi_mean:.2f}", marginal, f"← mROI < {target_mroi:g}" if row.crosses_target else "",
+        )
+    out.print(view)
+    if save is not None:
+        out.print(f"Saved to {save}.")

@@ -14,21 +14,31 @@ MAX_DIVERGENCE_RATE = 0.01
 
 @dataclass(frozen=True)
 class Diagnostics:
-    max_rhat: float
-    min_ess_bulk: float
-    min_ess_tail: float
-    divergences: int
-    divergence_rate: float
+    """Fit diagnostics; the sampler fields are ``None`` for engines without MCMC draws.
+
+    ``engine`` is ``"bayes"`` (NUTS) or ``"ridge"`` (frequentist search + bootstrap):
+    R-hat, ESS and divergences do not exist for bootstrap replicates, so they are
+    not invented and their checks are skipped.
+    """
+
+    max_rhat: float | None
+    min_ess_bulk: float | None
+    min_ess_tail: float | None
+    divergences: int | None
+    divergence_rate: float | None
     r2: float
     mape: float
     nrmse: float
     holdout_mape: float | None
     ppc_coverage_90: float
-    ess_bulk_per_second: float
+    ess_bulk_per_second: float | None
+    engine: str = "bayes"
 
     def failures(self) -> list[str]:
         """Human-readable list of failed checks; empty when all pass."""
-        problems = []
+        problems: list[str] = []
+        if self.engine != "bayes":
+            return problems
         if not self.max_rhat <= MAX_RHAT:
             problems.append(
                 f"max R-hat {self.max_rhat:.3f} > {MAX_RHAT}: chains disagree; run more warmup/"
@@ -50,7 +60,7 @@ class Diagnostics:
     def ok(self) -> bool:
         return not self.failures()
 
-    def to_dict(self) -> dict[str, float | int | None]:
+    def to_dict(self) -> dict[str, float | int | str | None]:
         return asdict(self)
 
 

@@ -1,0 +1,245 @@
+"""The regression one candidate defines, in the Bayesian model's scaled space.
+
+A candidate is a set of transform parameters (plus penalty and train share).
+Its media go through the model's own :func:`~mixscope.model.mmm.saturated_media`
+(the one transform implementation), become regressors beside the model's
+trend, Fourier and control columns, and the penalised regression of the
+scaled KPI on them gives the coefficients. The result is expressed under the
+Bayesian model's parameter names, so :func:`~mixscope.model.mmm.expected_kpi`
+reproduces the fit exactly and everything downstream reads it unchanged.
+
+Media coefficients are shared by all geos (per-geo intercepts absorb level
+differences); in scaled units that matches the Bayesian model's national effect.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import Array
+
+from mixscope.data.dataset import Dataset
+from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
+from mixscope.model.mmm import ModelConfig, build_config, saturated_media
+from mixscope.ridge.regression import L1_RATIO, LinearFit, fit_penalized, predict
+from mixscope.ridge.space import SearchSpace, build_space
+from mixscope.spec import RunSpec
+
+SWEEPS = 25  # coordinate-descent passes; the final polish makes the solution exact (see regression)
+TRANSFORM_SITES = ("adstock_decay", "adstock_peak", "hill_half_saturation", "hill_slope", "logistic_rate")
+
+
+@dataclass(frozen=True, eq=False)
+class RidgeProblem:
+    """Everything fixed across candidates.
+
+    Attributes:
+        inputs: the Bayesian model's arrays (scaled media with its zero tail, scaled KPI …).
+        config: channel → transform structure.
+        scaling: business-unit scales (``kpi_scale`` ``(geo,)`` …).
+        space: the searched dimensions.
+        method: ``"ols"``, ``"ridge"`` or ``"lasso"``.
+        base: ``(geo, time, k)`` baseline regressors: trend, Fourier terms, controls.
+        feature_names: names of the ``k + channel`` regressor columns.
+    """
+
+    inputs: ModelInputs
+    config: ModelConfig
+    scaling: Scaling
+    space: SearchSpace
+    method: str
+    base: np.ndarray
+    feature_names: tuple[str, ...]
+
+    @property
+    def n_base(self) -> int:
+        return self.base.shape[-1]
+
+    @property
+    def positive(self) -> np.ndarray:
+        """``(feature,)``: media coefficients are constrained to be non-negative."""
+        return np.arange(len(self.feature_names)) >= self.n_base
+
+    @property
+    def spend_share(self) -> np.ndarray:
+        spend = np.asarray(self.inputs.spend_total, dtype=np.float64)
+        return (spend / spend.sum()).astype(np.float32)
+
+    @property
+    def n_train(self) -> int:
+        return int(self.inputs.train_mask.sum())
+
+
+def build_problem(spec: RunSpec, dataset: Dataset, method: str) -> RidgeProblem:
+    """Scale the data exactly as the Bayesian model does and lay out the regressors."""
+    scaling = compute_scaling(dataset)
+    inputs = build_inputs(dataset, spec, scaling)
+    config = build_config(spec, dataset)
+    n_geos = dataset.n_geos
+    trend = np.broadcast_to(inputs.trend_basis, (n_geos,) + inputs.trend_basis.shape)
+    season = np.broadcast_to(inputs.season_basis, (n_geos,) + inputs.season_basis.shape)
+    base = np.concatenate([trend, season, inputs.controls], axis=-1).astype(np.float32)
+    names = (
+        [f"trend_{i}" for i in range(trend.shape[-1])]
+        + [f"season_{i}" for i in range(season.shape[-1])]
+        + [f"control:{name}" for name in dataset.control_names]
+        + [f"media:{name}" for name in dataset.channels]
+    )
+    return RidgeProblem(
+        inputs=inputs, config=config, scaling=scaling, space=build_space(config, method),
+        method=method, base=base, feature_names=tuple(names),
+    )
+
+
+def windows(problem: RidgeProblem, train_share: Array) -> tuple[Array, Array]:
+    """``(time,)`` fit weights (first ``train_share`` of training periods) and validation mask (the rest)."""
+    n_fit = jnp.floor(train_share * problem.n_train)
+    t = jnp.arange(problem.inputs.n_times)
+    train = jnp.asarray(problem.inputs.train_mask)
+    fit = (t < n_fit) & train
+    return fit.astype(jnp.float32), (train & ~fit).astype(jnp.float32)
+
+
+def regressors(problem: RidgeProblem, transforms: dict[str, Array]) -> tuple[Array, Array]:
+    """``(geo, time, feature)`` regressors and ``(geo, time + tail, channel)`` saturated media."""
+    saturated = saturated_media(transforms, jnp.asarray(problem.inputs.media), problem.config)
+    features = jnp.concatenate(
+        [jnp.asarray(problem.base), saturated[:, : problem.inputs.n_times]], axis=-1
+    )
+    return features, saturated
+
+
+def fit_transforms(
+    problem: RidgeProblem, transforms: dict[str, Array], weights: Array, penalty: Array,
+) -> tuple[LinearFit, Array, Array]:
+    """Fit the regression for given transforms; returns ``(fit, features, saturated)``."""
+    features, saturated = regressors(problem, transforms)
+    fit = fit_penalized(
+        features, problem.inputs.kpi, weights, penalty,
+        l1_ratio=L1_RATIO[problem.method], positive=problem.positive, sweeps=SWEEPS,
+    )
+    return fit, features, saturated
+
+
+def split(problem: RidgeProblem, decoded: dict[str, Array]) -> tuple[dict[str, Array], Array, Array]:
+    """Decoded search point → ``(transforms, penalty, train_share)``."""
+    transforms = {k: v for k, v in decoded.items() if k in TRANSFORM_SITES}
+    penalty = decoded["penalty"][..., 0] if "penalty" in decoded else jnp.float32(0.0)
+    return transforms, penalty, decoded["train_share"][..., 0]
+
+
+def scores(
+    problem: RidgeProblem, fit: LinearFit, features: Array, saturated: Array,
+    fit_weights: Array, validation: Array,
+) -> dict[str, Array]:
+    """Objectives and business figures of one fitted candidate.
+
+    NRMSE is Robyn's ``rmse / (max - min)`` of the scaled KPI, on the validation
+    periods (the training periods after the fitted window) when there are any.
+    DECOMP.RSSD is the distance between paid channels' in-window effect shares
+    and spend shares. ROI counts carryover past the window, as ``mixscope.metrics``.
+    """
+    inputs = problem.inputs
+    y = jnp.asarray(inputs.kpi)
+    residual2 = (y - predict(fit, features)) ** 2
+
+    def nrmse(mask):
+        mask = jnp.broadcast_to(mask, y.shape)
+        rmse = jnp.sqrt((residual2 * mask).sum() / jnp.maximum(mask.sum(), 1.0))
+        spread = jnp.where(mask > 0, y, -jnp.inf).max() - jnp.where(mask > 0, y, jnp.inf).min()
+        return rmse / jnp.maximum(spread, 1e-8)
+
+    fitted = jnp.broadcast_to(fit_weights > 0, y.shape)
+    y_mean = (y * fitted).sum() / jnp.maximum(fitted.sum(), 1.0)
+    r2 = 1.0 - (residual2 * fitted).sum() / jnp.maximum((((y - y_mean) ** 2) * fitted).sum(), 1e-12)
+    nrmse_train = nrmse(fit_weights > 0)
+    has_validation = validation.sum() > 0
+    beta = fit.coef[problem.n_base :]
+    media = saturated * beta  # (geo, time + tail, channel), scaled KPI units
+    weight = jnp.asarray(inputs.outcome_weight)
+    n_times = inputs.n_times
+    in_window = jnp.einsum("gtc,gt->c", media[:, :n_times], weight[:, :n_times])
+    effect_share = in_window / jnp.maximum(in_window.sum(), 1e-12)
+    kpi_scale = jnp.asarray(problem.scaling.kpi_scale, dtype=jnp.float32)
+    return {
+        "nrmse": jnp.where(has_validation, nrmse(validation), nrmse_train),
+        "decomp_rssd": jnp.sqrt(((effect_share - problem.spend_share) ** 2).sum()),
+        "nrmse_train": nrmse_train,
+        "r2_train": r2,
+        "roi": jnp.einsum("gtc,gt->c", media, weight) / jnp.asarray(inputs.spend_total, jnp.float32),
+        "contribution": jnp.einsum("gtc,g->c", media[:, :n_times], kpi_scale),
+        "expected_total": jnp.einsum("gt,g->", predict(fit, features), kpi_scale),
+    }
+
+
+@functools.lru_cache(maxsize=8)  # one compilation per problem, however many searches
+def make_candidate_kernel(problem: RidgeProblem, with_contribution: bool = False):
+    """A jitted ``(batch, d)`` unit-cube points → dict of ``(batch, ...)`` scores.
+
+    With ``with_contribution`` it also returns each candidate's ``(geo, time +
+    tail, channel)`` contribution in KPI units, for a lift-test hook.
+    """
+    kpi_scale = jnp.asarray(problem.scaling.kpi_scale, dtype=jnp.float32)
+
+    def one(unit):
+        transforms, penalty, share = split(problem, problem.space.decode(unit))
+        fit_weights, validation = windows(problem, share)
+        fit, features, saturated = fit_transforms(problem, transforms, fit_weights, penalty)
+        out = scores(problem, fit, features, saturated, fit_weights, validation)
+        if with_contribution:
+            beta = fit.coef[problem.n_base :]
+            out["contribution_kpi"] = saturated * beta * kpi_scale[:, None, None]
+        return out
+
+    return jax.jit(jax.vmap(one))
+
+
+@functools.lru_cache(maxsize=8)
+def make_fit_kernel(problem: RidgeProblem):
+    """A jitted batch fit of given transforms: the candidate table, the point estimate, bootstraps.
+
+    Takes ``transforms`` (``{site: (batch, n_site)}``), ``penalty`` ``(batch,)``,
+    ``fit_weights`` ``(batch, time)`` (0/1 or bootstrap counts) and ``validation``
+    ``(batch, time)``; returns ``{"scores": …, "params": …}`` with a leading batch
+    axis, ``params`` under the Bayesian model's site names.
+    """
+
+    def one(transforms, penalty, fit_weights, validation):
+        fit, features, saturated = fit_transforms(problem, transforms, fit_weights, penalty)
+        return {
+            "scores": scores(problem, fit, features, saturated, fit_weights, validation),
+            "params": model_parameters(problem, transforms, fit),
+        }
+
+    return jax.jit(jax.vmap(one))
+
+
+def model_parameters(
+    problem: RidgeProblem, transforms: dict[str, Array], fit: LinearFit
+) -> dict[str, Any]:
+    """One fit under the Bayesian model's site names (what ``expected_kpi`` reads).
+
+    Also ``noise_sd`` ``(geo,)``: the residual sd, in scaled units as the model's.
+    """
+    inputs = problem.inputs
+    n_trend, n_season = inputs.trend_basis.shape[1], inputs.season_basis.shape[1]
+    n_geos = inputs.kpi.shape[0]
+    coef = fit.coef
+    params: dict[str, Any] = {"intercept": fit.intercept}
+    if n_trend:
+        params["trend"] = coef[:n_trend]
+    if n_season:
+        params["seasonality"] = coef[n_trend : n_trend + n_season]
+    if inputs.controls.shape[-1]:
+        params["control_coef"] = coef[n_trend + n_season : problem.n_base]
+    for site in TRANSFORM_SITES:
+        if site in transforms:
+            params[site] = transforms[site]
+    params["beta_media"] = jnp.broadcast_to(coef[problem.n_base :], (n_geos, len(problem.config.channels)))
+    params["noise_sd"] = fit.noise_sd
+    return params
