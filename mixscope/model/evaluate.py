@@ -13,10 +13,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mixscope.metrics import MROI_STEP
 from mixscope.model.inputs import ModelInputs
 from mixscope.model.mmm import ModelConfig, expected_kpi
-
-MROI_STEP = 0.01  # mROI: relative spend increase used for the finite difference
 
 # Sites a draw needs for evaluation; offsets and hyper-parameters are folded in.
 EVALUATION_SITES = (
