@@ -3,6 +3,12 @@
 Data are generated in business units (currency, revenue) with the same
 transforms the model uses, and each channel's true ROI is set exactly
 (incremental revenue including carryover past the window, over spend).
+
+Two options exist to test calibration: a *confounder* (one channel's spend
+follows a latent demand driver that also moves revenue and is not in the
+data, so a model without it over-credits that channel), and *lift tests*
+run inside the simulated history (the channel's spend in a window is scaled,
+and the true incremental revenue of that change is measured with noise).
 """
 
 from __future__ import annotations
@@ -39,10 +45,37 @@ DEFAULT_TRUTH = (
 )
 
 
+@dataclass(frozen=True)
+class SimulatedTest:
+    """A lift test run inside the simulated history.
+
+    The channel's spend in weeks ``start_week .. start_week + weeks - 1`` is
+    multiplied by ``spend_multiplier`` (0 = holdout, 2 = doubling); the truth is
+    the revenue difference versus the unchanged plan, carryover included, and
+    the reported measurement adds normal noise with sd ``relative_se`` times it.
+    ``geo`` (an index) restricts the test to one geo.
+    """
+
+    channel: str
+    start_week: int
+    weeks: int
+    spend_multiplier: float = 0.0
+    relative_se: float = 0.15
+    geo: int | None = None
+
+
 @dataclass(frozen=True, eq=False)
 class SimulatedData:
+    """``frame``: the data; ``truth``: known parameters; ``experiments``: lift-test rows.
+
+    ``experiments`` has the columns of a lift-test CSV (``channel, start, end,
+    spend_delta, incremental_kpi, standard_error`` and ``geo`` for geo data) and
+    is empty unless tests were asked for.
+    """
+
     frame: pd.DataFrame
     truth: dict = field(default_factory=dict)
+    experiments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def simulate(
@@ -54,6 +87,9 @@ def simulate(
     weekly_revenue: float = 1_000_000.0,
     start: str = "2022-01-03",
     max_lag: int = 8,
+    confounder: str | None = None,
+    confounder_strength: float = 1.0,
+    experiments: tuple[SimulatedTest, ...] = (),
 ) -> SimulatedData:
     """Simulate weekly revenue and spend.
 
@@ -62,8 +98,21 @@ def simulate(
     ``holiday``) and a truth dict: per channel ``roi``, ``decay``,
     ``half_saturation`` (relative to median non-zero spend), ``slope``, and
     ``contribution_share``.
+
+    ``confounder`` names a channel whose spend rises and falls with a latent
+    demand driver that also lifts revenue (``confounder_strength`` scales both
+    links); the driver is not in the frame. ``experiments`` runs lift tests in
+    the history (see :class:`SimulatedTest`); their true and measured lifts are
+    in ``truth["experiments"]`` and the rows to give the model in ``experiments``.
+    Without these options the output is the same as before they existed.
     """
     rng = np.random.default_rng(seed)
+    # A separate stream for the options, so that the base simulation is unchanged.
+    option_rng = np.random.default_rng([seed, 8])
+    names = [channel.name for channel in channels]
+    demand = _demand_driver(option_rng, n_weeks) if confounder else np.zeros(n_weeks)
+    if confounder and confounder not in names:
+        raise ValueError(f"confounder {confounder!r} is not one of the channels {names}")
     dates = pd.date_range(start, periods=n_weeks, freq="7D")
     t = np.arange(n_weeks)
     population = (
@@ -79,27 +128,35 @@ def simulate(
         if channel.flighting:
             national *= rng.random(n_weeks) >= channel.flighting
         geo_noise = rng.lognormal(0.0, 0.25, (n_geos, n_weeks)) if n_geos > 1 else 1.0
+        if channel.name == confounder:
+            # Spend follows demand (e.g. search budgets paced on query volume).
+            national *= np.exp(0.4 * confounder_strength * demand)
         spend[:, :, c] = national[None, :] * weight[:, None] * geo_noise
+    spend = np.round(spend, 2)
+    planned = spend.copy()
+    for test in experiments:
+        window = slice(test.start_week, test.start_week + test.weeks)
+        geos = slice(None) if test.geo is None else slice(test.geo, test.geo + 1)
+        spend[geos, window, names.index(test.channel)] *= test.spend_multiplier
     spend = np.round(spend, 2)
 
     # Media response: each channel's Hill curve is set in units of its median
     # non-zero per-capita spend, the same convention the model uses.
     per_capita = spend / weight[:, None, None]
-    padded = np.concatenate([per_capita, np.zeros((n_geos, max_lag, len(channels)))], axis=1)
     scale = np.array([np.median(per_capita[..., c][per_capita[..., c] > 0]) for c in range(len(channels))])
-    decay = np.array([ch.decay for ch in channels])
-    adstocked = np.asarray(geometric_adstock(padded / scale, decay, max_lag))
-    saturated = np.asarray(
-        hill(
-            adstocked,
-            np.array([ch.half_saturation for ch in channels]),
-            np.array([ch.slope for ch in channels]),
-        )
-    )
     geo_effect = (
         rng.lognormal(0.0, 0.15, (n_geos, len(channels))) if n_geos > 1 else np.ones((1, len(channels)))
     )
-    response = saturated * weight[:, None, None] * geo_effect[:, None, :]
+
+    decay = np.array([ch.decay for ch in channels])
+    half_saturation = np.array([ch.half_saturation for ch in channels])
+    slope = np.array([ch.slope for ch in channels])
+
+    def respond(plan: np.ndarray) -> np.ndarray:
+        """``(geo, time, channel)`` spend → ``(geo, time + tail, channel)`` response before amplitude."""
+        return _response(plan, weight, scale, decay, half_saturation, slope, geo_effect, max_lag)
+
+    response = respond(spend)
     target = np.array([ch.roi for ch in channels]) * spend.sum(axis=(0, 1))
     amplitude = target / response.sum(axis=(0, 1))
     contribution = response * amplitude  # (geo, time + tail, channel), revenue
@@ -116,6 +173,7 @@ def simulate(
         - 0.06 * (price - 10)
         + 0.05 * promo
         + 0.08 * holiday
+        + 0.08 * confounder_strength * demand
     )
     baseline = base[None, :] * weight[:, None]
     expected = baseline + contribution[:, :n_weeks].sum(axis=-1)
@@ -135,6 +193,10 @@ def simulate(
         frame["holiday"] = holiday
         rows.append(frame)
     in_window = contribution[:, :n_weeks].sum(axis=(0, 1))
+    lift_rows, lift_truth = _lift_tests(
+        experiments, names, dates, spend, planned, respond(planned) * amplitude - contribution,
+        max_lag, option_rng,
+    )
     truth = {
         "seed": seed,
         "n_geos": n_geos,
@@ -149,24 +211,121 @@ def simulate(
             ch.name: float(in_window[c] / expected.sum()) for c, ch in enumerate(channels)
         },
     }
-    return SimulatedData(pd.concat(rows, ignore_index=True), truth)
+    truth["response"] = {
+        "media_scale": scale.tolist(),
+        "amplitude": amplitude.tolist(),
+        "geo_weight": weight.tolist(),
+        "geo_effect": geo_effect.tolist(),
+    }
+    if confounder:
+        truth["confounder"] = {"channel": confounder, "strength": confounder_strength}
+    if experiments:
+        truth["experiments"] = lift_truth
+    return SimulatedData(pd.concat(rows, ignore_index=True), truth, pd.DataFrame(lift_rows))
+
+
+def _response(
+    spend: np.ndarray, weight: np.ndarray, scale: np.ndarray, decay: np.ndarray,
+    half_saturation: np.ndarray, slope: np.ndarray, geo_effect: np.ndarray, max_lag: int,
+) -> np.ndarray:
+    """True media response before amplitude: per-capita spend → adstock → Hill, per geo."""
+    n_geos, _, n_channels = spend.shape
+    padded = np.concatenate(
+        [spend / weight[:, None, None], np.zeros((n_geos, max_lag, n_channels))], axis=1
+    )
+    adstocked = np.asarray(geometric_adstock(padded / scale, decay, max_lag))
+    saturated = np.asarray(hill(adstocked, half_saturation, slope))
+    return saturated * weight[:, None, None] * geo_effect[:, None, :]
+
+
+def true_contribution(truth: dict[str, Any], spend: np.ndarray) -> np.ndarray:
+    """The simulation's true revenue from media, for any ``(geo, time, channel)`` spend.
+
+    Returns ``(geo, time + max_lag, channel)``: each channel's contribution,
+    carryover past the last period included. Used to score plans against the
+    truth (e.g. how much of the truly achievable uplift a recommendation gets).
+    """
+    response = truth["response"]
+    names = list(truth["roi"])
+    return _response(
+        np.asarray(spend, dtype=float), np.asarray(response["geo_weight"]),
+        np.asarray(response["media_scale"]), np.array([truth["decay"][n] for n in names]),
+        np.array([truth["half_saturation"][n] for n in names]), np.array([truth["slope"][n] for n in names]),
+        np.asarray(response["geo_effect"]), truth["max_lag"],
+    ) * np.asarray(response["amplitude"])
+
+
+def _demand_driver(rng: np.random.Generator, n_weeks: int) -> np.ndarray:
+    """``(time,)`` a smooth latent demand index with unit sd.
+
+    AR(1) with a one-quarter memory: slow enough to look like real demand
+    swings, irregular enough that trend and yearly Fourier terms cannot absorb it.
+    """
+    z = np.zeros(n_weeks)
+    shocks = rng.standard_normal(n_weeks)
+    for t in range(1, n_weeks):
+        z[t] = 0.9 * z[t - 1] + shocks[t]
+    return (z - z.mean()) / z.std()
+
+
+def _lift_tests(
+    tests: tuple[SimulatedTest, ...], names: list[str], dates: pd.DatetimeIndex,
+    spend: np.ndarray, planned: np.ndarray, lost: np.ndarray, max_lag: int,
+    rng: np.random.Generator,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Lift-test rows and their truth.
+
+    ``lost`` is ``(geo, time + tail, channel)`` the revenue the planned spend
+    would have produced minus what the actual spend produced; tests on the same
+    channel must not overlap (within the carryover), so each test's truth is
+    the part of ``lost`` in its window and the ``max_lag - 1`` weeks after it.
+    """
+    rows, truth = [], []
+    n_geos = spend.shape[0]
+    for test in tests:
+        c = names.index(test.channel)
+        geos = slice(None) if test.geo is None else slice(test.geo, test.geo + 1)
+        window = slice(test.start_week, test.start_week + test.weeks)
+        delta = float((spend[geos, window, c] - planned[geos, window, c]).sum())
+        # The window plus its carryover: a change's effect ends within max_lag periods.
+        affected = slice(test.start_week, test.start_week + test.weeks + max_lag - 1)
+        true_lift = -float(lost[geos, affected, c].sum())
+        se = test.relative_se * abs(true_lift)
+        row: dict[str, Any] = {
+            "channel": test.channel,
+            "start": dates[test.start_week].strftime("%Y-%m-%d"),
+            "end": dates[test.start_week + test.weeks - 1].strftime("%Y-%m-%d"),
+            "spend_delta": round(delta, 2),
+            "incremental_kpi": round(true_lift + se * rng.standard_normal(), 2),
+            "standard_error": round(se, 2),
+        }
+        if n_geos > 1:
+            row["geo"] = f"geo_{test.geo:02d}" if test.geo is not None else ""
+        rows.append(row)
+        truth.append({**row, "true_incremental_kpi": true_lift})
+    return rows, truth
 
 
 def write_simulated_project(
     folder: Path, n_geos: int = 1, n_weeks: int = 156, seed: int = 0,
-    sampler: dict[str, Any] | None = None,
+    sampler: dict[str, Any] | None = None, **options: Any,
 ) -> tuple[Path, Any, dict]:
     """Write ``data.csv`` and ``mixscope.toml`` for a simulation into ``folder``.
 
+    ``options`` go to :func:`simulate` (``confounder``, ``experiments``, ...);
+    with experiments, their rows are written to ``lifts.csv`` (not named in the
+    spec: pass it with ``--experiments`` or add a ``[calibration]`` section).
     Returns ``(spec_path, spec, truth)``: the project tests and benchmarks fit.
     """
     import tomli_w
 
     from mixscope.spec import parse_spec
 
-    sim = simulate(n_geos=n_geos, n_weeks=n_weeks, seed=seed)
+    sim = simulate(n_geos=n_geos, n_weeks=n_weeks, seed=seed, **options)
     folder.mkdir(parents=True, exist_ok=True)
     sim.frame.to_csv(folder / "data.csv", index=False)
+    if not sim.experiments.empty:
+        sim.experiments.to_csv(folder / "lifts.csv", index=False)
     data: dict[str, Any] = {"path": "data.csv", "controls": ["price", "promo", "holiday"]}
     if n_geos > 1:
         data.update(geo="geo", population="population")
@@ -178,3 +337,48 @@ def write_simulated_project(
     spec_path = folder / "mixscope.toml"
     spec_path.write_text(tomli_w.dumps(raw))
     return spec_path, parse_spec(raw, base_dir=folder, source=spec_path), sim.truth
+
+
+def true_surface(truth: dict[str, Any], spend: np.ndarray, like: Any) -> Any:
+    """A one-draw :class:`~mixscope.surface.Surface` holding the simulation's true response curves.
+
+    ``spend`` is the simulated ``(geo, time, channel)`` history and ``like`` a
+    surface fitted on it: the truth is laid on the same spend grid, reference
+    window and constraints, so the planner can find the true optimum and plans
+    can be scored against the truth.
+    """
+    from mixscope.surface.runtime import Surface
+    from mixscope.surface.scoring import ResponseCurves
+
+    curves = like.curves
+    periods = int(like.manifest["reference"]["periods"])
+    start = spend.shape[1] - periods
+    without = spend.copy()
+    without[:, start:] = 0.0
+    zero = true_contribution(truth, without)[:, start:].sum(axis=(0, 1))
+    values = np.empty((1, len(curves.channels), curves.spend_grid.shape[1]))
+    for point in range(curves.spend_grid.shape[1]):
+        planned = spend.copy()
+        planned[:, start:] *= curves.spend_grid[:, point] / curves.reference_spend
+        values[0, :, point] = true_contribution(truth, planned)[:, start:].sum(axis=(0, 1)) - zero
+    manifest = dict(like.manifest, calibration={"anchor_kpi": 0.0, "anchor_revenue": 0.0})
+    true_curves = ResponseCurves(curves.channels, curves.spend_grid, values, values, curves.reference_spend)
+    return Surface(true_curves, np.zeros(1), np.zeros(1), manifest)
+
+
+def recovered_uplift(surface: Any, truth_surface: Any, constraints: Any) -> tuple[float, float]:
+    """Share of the truly achievable uplift that the model's recommendation gets, and that uplift.
+
+    Both plans are optimised under the same ``constraints`` (a
+    :class:`mixscope.plan.Constraints`) and scored with the true response.
+    """
+    from mixscope.plan import optimize
+
+    def true_value(plan: np.ndarray) -> float:
+        return float(truth_surface.curves.incremental(plan)[0].sum())
+
+    current = surface.historical_plan()
+    recommended = optimize(surface, constraints, near_optimal_tolerance=None).allocation
+    best = optimize(truth_surface, constraints, near_optimal_tolerance=None).allocation
+    achievable = true_value(best) - true_value(current)
+    return (true_value(recommended) - true_value(current)) / achievable, achievable
