@@ -1,0 +1,37 @@
+"""A ridge run goes through the same downstream chain as a Bayesian one, unchanged."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+from typer.testing import CliRunner
+
+from mixscope.cli import app
+from mixscope.model.run import save_run
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    result = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == 0, (args, result.output)
+    return result
+
+
+def test_ridge_run_through_surface_whatif_plan_frontier_explain_report(ridge_fit, tmp_path):
+    result, _ = ridge_fit
+    run_dir = save_run(result, tmp_path / "run")
+    invoke("surface", run_dir, "--grid-points", "61")
+    whatif = json.loads(invoke("whatif", run_dir, "--spend", "tv=2000000", "--json").stdout)
+    assert whatif["outcome"]["ci_90"][0] < whatif["outcome"]["mean"] < whatif["outcome"]["ci_90"][1]
+    plan = json.loads(invoke("plan", run_dir, "--max-change", "20%", "--json").stdout)
+    assert plan["expected_outcome"]["mean"] >= plan["current_outcome"]["mean"]
+    frontier = json.loads(invoke("frontier", run_dir, "--levels", "0.8:1.2:0.2", "--json").stdout)
+    assert len(frontier) == 3
+    if importlib.util.find_spec("mixscope.insights") is not None:
+        explained = json.loads(invoke("explain", run_dir, "--json").stdout)
+        assert explained["summary"]
+    if importlib.util.find_spec("mixscope.report") is not None:
+        invoke("report", run_dir, "-o", tmp_path / "report.html")
+        assert (tmp_path / "report.html").stat().st_size > 100_000
