@@ -163,6 +163,7 @@ def optimize(
     starts: int = 6, seed: int = 0, near_optimal_tolerance: float | None = 0.01,
 ) -> PlanResult:
     """Recommend an allocation under ``constraints``, with near-optimal ranges by default."""
+    from mixscope.plan.marginal import marginal_returns
     from mixscope.plan.near_optimal import near_optimal
 
     extra: dict[str, Any] = {}
@@ -176,6 +177,8 @@ def optimize(
     solution = solve(surface, bounds, objective, starts, seed)
     allocation = solution.spend
     current = surface.historical_plan()
+    extra["next_dollar_at_current"] = marginal_returns(surface, current, bounds).get("next_dollar")
+    extra["next_dollar_at_recommendation"] = marginal_returns(surface, allocation, bounds).get("next_dollar")
     notes = list(bounds.notes)
     if not solution.converged:
         notes.append(f"The optimiser did not report convergence ({solution.message}); the plan is the best "
