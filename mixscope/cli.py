@@ -649,6 +649,13 @@ def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
     )
     for name, reason in payload["binding_constraints"].items():
         out.print(f"  {name}: {reason}")
+    move = payload.get("next_dollar_at_current")
+    if move:
+        out.print(
+            f"At current spend the next dollar earns most in {move['to']} and least in {move['from']} "
+            f"(+{move['gain_per_dollar']:.2f} per dollar moved; "
+            f"probability it pays: {move['prob_to_beats_from']:.0%})."
+        )
     for line in [*sentences, *payload["notes"]]:
         out.print(f"- {line}")
 
