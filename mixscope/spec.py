@@ -21,6 +21,7 @@ ADSTOCK_KINDS = ("geometric", "delayed")
 SATURATION_KINDS = ("hill", "logistic")
 KPI_TYPES = ("revenue", "conversions")
 TREND_KINDS = ("none", "linear", "piecewise")
+CALIBRATION_MODES = ("likelihood", "prior")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,18 @@ class ModelSpec:
 
 
 @dataclass(frozen=True)
+class CalibrationSpec:
+    """Lift-test experiments (CSV or TOML) and how they enter the model.
+
+    ``mode = "likelihood"`` adds each experiment as a likelihood term on the
+    model-implied lift; ``"prior"`` turns them into ROI priors (Meridian-style).
+    """
+
+    experiments: Path | None = None
+    mode: str = "likelihood"
+
+
+@dataclass(frozen=True)
 class RunSpec:
     data: DataSpec
     channels: tuple[ChannelSpec, ...]
@@ -101,6 +114,7 @@ class RunSpec:
     holdout: HoldoutSpec = field(default_factory=HoldoutSpec)
     model: ModelSpec = field(default_factory=ModelSpec)
     source: Path | None = None
+    calibration: CalibrationSpec = field(default_factory=CalibrationSpec)
 
     @property
     def channel_names(self) -> tuple[str, ...]:
@@ -110,6 +124,19 @@ class RunSpec:
         """Return a copy with sampler settings replaced (CLI overrides)."""
         clean = {key: value for key, value in overrides.items() if value is not None}
         return replace(self, sampler=replace(self.sampler, **clean))
+
+    def with_calibration(self, experiments: Path | None = None, mode: str | None = None) -> RunSpec:
+        """Return a copy with the experiments file and/or mode replaced (CLI overrides)."""
+        calibration = self.calibration
+        if experiments is not None:
+            calibration = replace(calibration, experiments=Path(experiments))
+        if mode is not None:
+            if mode not in CALIBRATION_MODES:
+                raise SpecError(
+                    f"Calibration mode {mode!r} is not one of {', '.join(CALIBRATION_MODES)}."
+                )
+            calibration = replace(calibration, mode=mode)
+        return replace(self, calibration=calibration)
 
     def to_dict(self) -> dict[str, Any]:
         """A TOML-ready dict that :func:`parse_spec` reads back to an equal spec."""
@@ -141,7 +168,9 @@ def parse_spec(
 ) -> RunSpec:
     """Validate a spec already read into a dict (the TOML document)."""
     where = str(source) if source is not None else "spec"
-    _check_keys(raw, {"data", "channels", "sampler", "holdout", "model"}, "top level", where)
+    _check_keys(
+        raw, {"data", "channels", "sampler", "holdout", "model", "calibration"}, "top level", where
+    )
     if "data" not in raw:
         raise SpecError(f"{where}: the [data] section is missing; it must name at least `path`.")
     data = _parse_data(_section(raw, "data", where), base_dir, where)
@@ -166,7 +195,31 @@ def parse_spec(
     holdout = _build(HoldoutSpec, _section(raw, "holdout", where), "holdout", where)
     model = _build(ModelSpec, _section(raw, "model", where), "model", where)
     _check_ranges(sampler, holdout, model, where)
-    return RunSpec(data, channels, sampler, holdout, model, source)
+    calibration = _parse_calibration(_section(raw, "calibration", where), base_dir, where)
+    return RunSpec(data, channels, sampler, holdout, model, source, calibration)
+
+
+def _parse_calibration(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> CalibrationSpec:
+    _check_keys(raw, {"experiments", "mode"}, "[calibration]", where)
+    mode = _expect(raw.get("mode", "likelihood"), str, "mode", "calibration", where)
+    if mode not in CALIBRATION_MODES:
+        close = difflib.get_close_matches(mode, CALIBRATION_MODES, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise SpecError(
+            f"{where}: [calibration] mode = {mode!r} is not one of "
+            f"{', '.join(CALIBRATION_MODES)}.{hint}"
+        )
+    experiments = None
+    if "experiments" in raw:
+        experiments = Path(_expect(raw["experiments"], str, "experiments", "calibration", where))
+        if not experiments.is_absolute() and base_dir is not None:
+            experiments = base_dir / experiments
+    elif "mode" in raw:
+        raise SpecError(
+            f"{where}: [calibration] sets mode but not `experiments`; name the lift-test file "
+            "(experiments = \"lifts.csv\") or drop the section."
+        )
+    return CalibrationSpec(experiments, mode)
 
 
 def _section(
@@ -361,13 +414,19 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
         entry = {key: value for key, value in asdict(channel).items() if value is not None}
         entry.pop("name")
         channels[channel.name] = entry
-    return {
+    out = {
         "data": data,
         "channels": channels,
         "sampler": asdict(spec.sampler),
         "holdout": asdict(spec.holdout),
         "model": asdict(spec.model),
     }
+    # Only when used, so specs without experiments (and their hashes) are unchanged.
+    if spec.calibration.experiments is not None:
+        out["calibration"] = {
+            "experiments": str(spec.calibration.experiments), "mode": spec.calibration.mode,
+        }
+    return out
 
 
 def starter_spec(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +38,8 @@ class FitResult:
     diagnostics: Diagnostics
     summary: dict[str, Any]
     fit_seconds: float
+    # Lift tests the fit was calibrated with (mixscope.calibration.Experiment), stored in the run.
+    experiments: tuple[Any, ...] = ()
 
 
 def chain_method(n_chains: int) -> str:
@@ -48,19 +51,37 @@ def chain_method(n_chains: int) -> str:
     return "parallel" if jax.local_device_count() >= n_chains > 1 else "vectorized"
 
 
-def prepare(spec: RunSpec, dataset: Dataset) -> tuple[Scaling, ModelInputs, ModelConfig]:
+def prepare(
+    spec: RunSpec, dataset: Dataset, experiments: Sequence[Any] = ()
+) -> tuple[Scaling, ModelInputs, ModelConfig]:
+    """Scaling, model arrays and structure; ``experiments`` calibrate them per ``spec.calibration.mode``."""
     scaling = compute_scaling(dataset)
-    return scaling, build_inputs(dataset, spec, scaling), build_config(spec, dataset)
+    inputs, config = build_inputs(dataset, spec, scaling), build_config(spec, dataset)
+    if experiments:
+        from mixscope.calibration import calibrate
+
+        inputs, config = calibrate(experiments, spec.calibration.mode, dataset, scaling, inputs, config)
+    return scaling, inputs, config
 
 
-def fit(spec: RunSpec, dataset: Dataset, progress: bool = True) -> FitResult:
+def fit(
+    spec: RunSpec, dataset: Dataset, progress: bool = True, experiments: Sequence[Any] | None = None
+) -> FitResult:
     """Sample the posterior with NUTS and evaluate it.
+
+    ``experiments`` (lift tests) default to those in ``spec.calibration``;
+    pass ``()`` to fit without them.
 
     Same spec, data and seed give the same draws. Diagnostics failures do not
     raise here: they are recorded in ``diagnostics`` and ``summary["warnings"]``
     for the caller to surface (and the CLI's ``--strict`` to fail on).
     """
-    scaling, inputs, config = prepare(spec, dataset)
+    if experiments is None and spec.calibration.experiments is not None:
+        from mixscope.calibration import load_experiments
+
+        experiments = load_experiments(spec.calibration.experiments, dataset)
+    experiments = tuple(experiments or ())
+    scaling, inputs, config = prepare(spec, dataset, experiments)
     sampler = spec.sampler
     kernel = NUTS(
         mmm_model,
@@ -100,7 +121,11 @@ def fit(spec: RunSpec, dataset: Dataset, progress: bool = True) -> FitResult:
         **stats,
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
-    return FitResult(spec, dataset, idata, evaluation, diagnostics, summary, fit_seconds)
+    if experiments:
+        from mixscope.calibration.evidence import calibration_summary
+
+        summary["calibration"] = calibration_summary(spec, dataset, experiments, flatten_draws(samples))
+    return FitResult(spec, dataset, idata, evaluation, diagnostics, summary, fit_seconds, experiments)
 
 
 _DIMS = {
@@ -121,6 +146,7 @@ _DIMS = {
     "coefficient": ["coefficient_channel"],
     "beta_media": ["geo", "channel"],
     "channel_roi": ["channel"],
+    "experiment_lift": ["experiment"],
     "noise_sd": ["geo"],
 }
 
@@ -146,6 +172,7 @@ def to_inference_data(
         "logistic_channel": names(config.logistic_channels),
         "roi_channel": names(config.roi_channels),
         "coefficient_channel": names(config.coefficient_channels),
+        "experiment": np.arange(inputs.lift.n_experiments if inputs.lift is not None else 0),
     }
     dims = {name: _DIMS.get(name, []) for name in samples}
     dims["kpi"] = ["geo", "time"]
@@ -195,6 +222,7 @@ def build_summary(
         summary["cpa"] = metrics.summarize_by_channel(
             metrics.cpa(evaluation.incremental_kpi, spend), channels
         )
+    summary["engine"] = diagnostics.engine  # "bayes" (NUTS) or "ridge" (mixscope.ridge)
     summary["diagnostics"] = diagnostics.to_dict()
     failures = diagnostics.failures()
     summary["diagnostics_ok"] = not failures

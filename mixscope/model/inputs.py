@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mixscope.data.dataset import Dataset
 from mixscope.spec import ModelSpec, RunSpec
+
+if TYPE_CHECKING:  # calibration imports the model; a runtime import here would be circular
+    from mixscope.calibration.lift import LiftInputs
 
 DEFAULT_MEDIA_SHARE = 0.2  # default ROI prior: all paid media explains ~20% of the KPI
 DEFAULT_ROI_LOG_SD = 0.9  # Meridian's default width; 90% of mass spans ~0.2x..4.4x
@@ -51,6 +55,8 @@ class ModelInputs:
             ``sum(beta * saturated * outcome_weight)`` is incremental revenue.
         spend_total: ``(channel,)`` total spend over the data window.
         population_weight: ``(geo,)`` each geo's share of the KPI scale.
+        lift: lift-test experiments for the likelihood, or ``None`` (no calibration
+            term; the model is then exactly the uncalibrated one).
     """
 
     media: np.ndarray
@@ -63,6 +69,7 @@ class ModelInputs:
     spend_total: np.ndarray
     n_times: int
     tail: int
+    lift: LiftInputs | None = None
 
 
 def compute_scaling(dataset: Dataset) -> Scaling:

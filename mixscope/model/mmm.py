@@ -265,3 +265,13 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
         dist.Normal(mean, noise[:, None]).mask(inputs.train_mask[None, :]),
         obs=inputs.kpi,
     )
+
+    if inputs.lift is not None:
+        # Lift tests are extra observations of the causal effect of a spend change;
+        # imported here because mixscope.calibration builds on this module.
+        from mixscope.calibration.lift import LIFT_SITE, implied_lift
+
+        lift = numpyro.deterministic(LIFT_SITE, implied_lift(params, inputs.lift, config))
+        numpyro.sample(
+            "lift_measured", dist.Normal(lift, inputs.lift.standard_error), obs=inputs.lift.observed
+        )

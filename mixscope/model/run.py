@@ -9,11 +9,7 @@ run, and an existing run is only replaced once the new one is complete.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,8 +27,10 @@ from mixscope.data.dataset import Dataset
 from mixscope.errors import RunError
 from mixscope.model.fit import FitResult
 from mixscope.spec import RunSpec, parse_spec
+from mixscope.storage import atomic_directory, sha256_bytes, sha256_file
 
 FILES = ("spec.toml", "data.parquet", "posterior.nc", "predictions.parquet", "summary.json")
+EXPERIMENTS = "experiments.csv"  # only in calibrated runs; older runs simply lack it
 MANIFEST = "manifest.json"
 FORMAT_VERSION = 1
 
@@ -48,6 +46,8 @@ class Run:
     summary: dict[str, Any]
     manifest: dict[str, Any]
     predictions: pd.DataFrame
+    # Lift tests the fit was calibrated with (mixscope.calibration.Experiment), () if none.
+    experiments: tuple[Any, ...] = ()
 
 
 def check_target(out: Path, overwrite: bool) -> None:
@@ -63,14 +63,8 @@ def save_run(result: FitResult, out: str | Path, overwrite: bool = False) -> Pat
     """Write ``result`` atomically to ``out`` and return the path."""
     out = Path(out)
     check_target(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-    try:
+    with atomic_directory(out) as staging:
         _write_contents(result, staging)
-        _swap_into_place(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out
 
 
@@ -86,25 +80,11 @@ def _write_contents(result: FitResult, folder: Path) -> None:
         "mixscope_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_hash": result.dataset.content_hash(),
-        "spec_hash": _sha256_bytes(json.dumps(spec_dict, sort_keys=True).encode()),
-        "files": {name: _sha256_file(folder / name) for name in FILES},
+        "spec_hash": sha256_bytes(json.dumps(spec_dict, sort_keys=True).encode()),
+        "files": {name: sha256_file(folder / name) for name in _stored_files(result, folder)},
         "versions": _library_versions(),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    if not out.exists():
-        os.replace(staging, out)
-        return
-    retired = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-    os.replace(out, retired / "run")
-    try:
-        os.replace(staging, out)
-    except BaseException:
-        os.replace(retired / "run", out)
-        raise
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def predictions_frame(result: FitResult) -> pd.DataFrame:
@@ -146,7 +126,7 @@ def load_run(path: str | Path) -> Run:
         file = path / name
         if not file.is_file():
             raise RunError(f"{path}: {name} is missing. Re-run `mixscope fit` to rebuild the run.")
-        if _sha256_file(file) != digest:
+        if sha256_file(file) != digest:
             raise RunError(
                 f"{path}: {name} does not match its checksum in {MANIFEST} (edited or corrupted). "
                 "Re-run `mixscope fit` to rebuild the run."
@@ -159,19 +139,23 @@ def load_run(path: str | Path) -> Run:
     idata = az.from_netcdf(str(path / "posterior.nc"), engine="h5netcdf")
     summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
     predictions = pd.read_parquet(path / "predictions.parquet")
-    return Run(path, spec, dataset, idata, summary, manifest, predictions)
+    experiments: tuple[Any, ...] = ()
+    if EXPERIMENTS in expected_files:
+        from mixscope.calibration import parse_experiments
+
+        frame = pd.read_csv(path / EXPERIMENTS, dtype=str, keep_default_na=False)
+        experiments = parse_experiments(frame, dataset, source=str(path / EXPERIMENTS))
+    return Run(path, spec, dataset, idata, summary, manifest, predictions, experiments)
 
 
-def _sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def _stored_files(result: FitResult, folder: Path) -> tuple[str, ...]:
+    """The files of the run; the experiments it was calibrated with are written here too."""
+    if not result.experiments:
+        return FILES
+    from mixscope.calibration import experiments_frame
 
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    experiments_frame(result.experiments).to_csv(folder / EXPERIMENTS, index=False)
+    return (*FILES, EXPERIMENTS)
 
 
 def _library_versions() -> dict[str, str]:

@@ -1,0 +1,90 @@
+"""Evidence report and next-test ranking on a small calibrated run (loaded from its directory)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from mixscope.calibration.evidence import evidence_report, normal_kl
+from mixscope.calibration.next_test import next_test
+
+
+def test_run_directory_keeps_the_experiments(calibrated_run, lift_dataset):
+    result, run = calibrated_run
+    assert (run.path / "experiments.csv").is_file()
+    assert "experiments.csv" in run.manifest["files"]
+    assert run.experiments == result.experiments and len(run.experiments) == 2
+    assert run.spec.calibration.mode == "likelihood"
+    calibration = run.summary["calibration"]
+    assert calibration["n_experiments"] == 2
+    for row, experiment in zip(calibration["experiments"], run.experiments, strict=True):
+        low, high = row["implied_ci_90"]
+        assert low < high and np.sign(row["implied_mean"]) == np.sign(experiment.incremental_kpi)
+    posterior = run.idata.posterior
+    assert posterior["experiment_lift"].shape[2:] == (2,)
+
+
+def test_evidence_report(calibrated_run):
+    _, run = calibrated_run
+    report = evidence_report(run)
+    assert report.mode == "likelihood"
+    by_channel = {c.channel: c for c in report.channels}
+    assert set(by_channel) == set(run.summary["channels"])
+    for channel, evidence in by_channel.items():
+        assert evidence.sd_ratio > 0 and evidence.kl >= 0
+        assert evidence.posterior_mean == np.float64(run.summary["roi"][channel]["mean"]) or np.isclose(
+            evidence.posterior_mean, run.summary["roi"][channel]["mean"], rtol=1e-3
+        )
+        assert evidence.prior_ci_90[0] < evidence.prior_mean < evidence.prior_ci_90[1]
+        # Flags follow the thresholds.
+        assert evidence.prior_driven == (evidence.sd_ratio > 0.7 and evidence.kl < 0.3)
+        assert evidence.sd_ratio_without_experiments is not None
+    assert by_channel["tv"].n_experiments == 1 and by_channel["radio"].n_experiments == 0
+    # The experiments can only add information on the tested channels.
+    assert by_channel["tv"].sd_ratio <= by_channel["tv"].sd_ratio_without_experiments * 1.05
+    json.dumps(report.to_dict())
+
+
+def test_kl_of_identical_normals_is_zero():
+    assert np.isclose(normal_kl(np.array(0.3), np.array(0.5), np.array(0.3), np.array(0.5)), 0.0)
+    assert normal_kl(np.array(1.0), np.array(0.1), np.array(0.0), np.array(1.0)) > 1.0
+
+
+def test_next_test_ranks_channels(calibrated_run):
+    _, run = calibrated_run
+    report = next_test(run, weeks=6, change=-1.0)
+    assert len(report.options) == 5  # all channels spent in the last 6 weeks
+    best = report.best
+    assert best is not None and best.weeks == 6
+    assert best.spend_change < 0 and best.expected_lift < 0
+    for option in report.options:
+        assert option.evsi >= -1e-6 * max(1.0, abs(option.expected_lift))
+        assert 0 <= option.roi_sd_after <= option.roi_sd_now * 1.0001
+    evsis = [o.evsi for o in report.options]
+    assert evsis == sorted(evsis, reverse=True) or max(evsis) < 1e-6
+    text = report.recommendation()
+    assert best.channel in text and "6 weeks" in text and f"{best.spend_change:+,.0f}" in text
+    json.dumps(report.to_dict())
+
+
+def test_next_test_precise_test_teaches_more(calibrated_run):
+    _, run = calibrated_run
+    loose = {o.channel: o for o in next_test(run, weeks=4, standard_error=5e6).options}
+    tight = {o.channel: o for o in next_test(run, weeks=4, standard_error=2e4).options}
+    for channel in loose:
+        assert tight[channel].roi_sd_after < loose[channel].roi_sd_after
+
+
+def test_evidence_on_uncalibrated_run(calibrated_run, tmp_path):
+    """A run without experiments: report still works, no 'without experiments' split."""
+    from dataclasses import replace
+
+    from mixscope.model.run import Run
+
+    _, run = calibrated_run
+    plain = Run(run.path, replace(run.spec, calibration=type(run.spec.calibration)()), run.dataset,
+                run.idata, run.summary, run.manifest, run.predictions)
+    report = evidence_report(plain)
+    assert report.mode is None
+    assert all(c.sd_ratio_without_experiments is None for c in report.channels)
