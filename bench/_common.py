@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,3 +25,15 @@ def report(name: str, results: dict[str, dict[str, Any]]) -> None:
             print(f"  {key:28s} {value}{was}")
     RESULTS_DIR.mkdir(exist_ok=True)
     path.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
+
+
+def run_in_child(script: str, *arguments: str) -> dict[str, Any]:
+    """Run ``script`` with ``arguments`` in a fresh interpreter and parse its last line as JSON.
+
+    Each case gets its own process so its peak memory (``ru_maxrss``) is its own.
+    """
+    proc = subprocess.run([sys.executable, script, *arguments], capture_output=True, text=True)
+    if proc.returncode:
+        print(proc.stderr[-2000:])
+        raise SystemExit(proc.returncode)
+    return json.loads(proc.stdout.strip().splitlines()[-1])

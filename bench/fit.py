@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import report  # noqa: E402
+from _common import report, run_in_child  # noqa: E402
 
 
 def run_case(n_geos: int, n_weeks: int, chains: int, warmup: int, draws: int) -> dict:
@@ -67,13 +66,7 @@ def main() -> None:
         cases.append([args.geo_geos, 156, 4, 500, 500])
     results = {}
     for case in cases:
-        proc = subprocess.run(
-            [sys.executable, __file__, "--case", json.dumps(case)], capture_output=True, text=True
-        )
-        if proc.returncode:
-            print(proc.stderr[-2000:])
-            raise SystemExit(proc.returncode)
-        figures = json.loads(proc.stdout.strip().splitlines()[-1])
+        figures = run_in_child(__file__, "--case", json.dumps(case))
         results[figures["case"]] = figures
     report("fit", results)
 

@@ -15,13 +15,14 @@ import argparse
 import hashlib
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results" / "ridge.json"
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import report, run_in_child  # noqa: E402
+
 BAYES_RESULTS = Path(__file__).parent / "results" / "fit.json"
 BAYES_CASE = "1 geo x 156 wk x 5 ch, 4x(500+500)"
 
@@ -77,25 +78,12 @@ def main() -> None:
     if args.case:  # child process: one case, so peak memory is per case
         print(json.dumps(run_case(*json.loads(args.case))))
         return
-    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     bayes = json.loads(BAYES_RESULTS.read_text()).get(BAYES_CASE) if BAYES_RESULTS.exists() else None
     results = {}
     for case in ([args.iterations, args.trials], [0, 1]):
-        proc = subprocess.run(
-            [sys.executable, __file__, "--case", json.dumps(case)], capture_output=True, text=True
-        )
-        if proc.returncode:
-            print(proc.stderr[-2000:])
-            raise SystemExit(proc.returncode)
-        figures = json.loads(proc.stdout.strip().splitlines()[-1])
+        figures = run_in_child(__file__, "--case", json.dumps(case))
         results[figures["case"]] = figures
-        old = previous.get(figures["case"])
-        print(f"\n{figures['case']}")
-        for key, value in figures.items():
-            if key == "case":
-                continue
-            was = "" if old is None or key not in old else f"   (previous: {old[key]})"
-            print(f"  {key:24s} {value}{was}")
+    report("ridge", results)
     if bayes is not None:
         print(f"\nROI relative error on the same data (ridge: point estimate; Bayesian: {BAYES_CASE})")
         labels = ["ridge " + name.split(", ", 1)[1] for name in results]
@@ -105,8 +93,6 @@ def main() -> None:
             print(f"  {channel:10s} {error:>8.3f}{row}")
         mean_row = "".join(f" {r['roi_mean_abs_rel_error']:>22.3f}" for r in results.values())
         print(f"  {'mean |err|':10s} {bayes['roi_mean_abs_rel_error']:>8.3f}{mean_row}")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

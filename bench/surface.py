@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import report  # noqa: E402
+from _common import report, run_in_child  # noqa: E402
 
 
 def fit_bench_run(folder: Path) -> Path:
@@ -102,13 +101,7 @@ def main() -> None:
         started = time.perf_counter()
         run_dir = fit_bench_run(Path(tempfile.mkdtemp()))
         print(f"fitted the bench posterior in {time.perf_counter() - started:.0f} s")
-    proc = subprocess.run(
-        [sys.executable, __file__, "--build-case", str(run_dir)], capture_output=True, text=True
-    )
-    if proc.returncode:
-        print(proc.stderr[-2000:])
-        raise SystemExit(proc.returncode)
-    figures = json.loads(proc.stdout.strip().splitlines()[-1])
+    figures = run_in_child(__file__, "--build-case", str(run_dir))
     figures |= query_figures(run_dir)
     report("surface", {"national 156 wk x 5 ch, 4x(500+500) draws, default surface": figures})
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class MixscopeError(Exception):
     """Base class: the CLI prints ``str(error)`` to stderr and exits non-zero."""
@@ -23,3 +26,9 @@ class RunError(MixscopeError):
 
 class SurfaceError(MixscopeError):
     """A stored prediction surface is missing, stale, corrupted, or was queried wrongly."""
+
+
+def did_you_mean(name: object, options: Iterable[str], quote: str = "'") -> str:
+    """`` Did you mean 'x'?`` for the closest of ``options`` to ``name``, or ``""``."""
+    close = difflib.get_close_matches(str(name), list(options), n=1)
+    return f" Did you mean {quote}{close[0]}{quote}?" if close else ""

@@ -7,7 +7,6 @@ relative to the spec file, so a spec and its data can move together.
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Mapping
@@ -15,7 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from mixscope.errors import SpecError
+from mixscope.errors import SpecError, did_you_mean
 
 ADSTOCK_KINDS = ("geometric", "delayed")
 SATURATION_KINDS = ("hill", "logistic")
@@ -203,8 +202,7 @@ def _parse_calibration(raw: Mapping[str, Any], base_dir: Path | None, where: str
     _check_keys(raw, {"experiments", "mode"}, "[calibration]", where)
     mode = _expect(raw.get("mode", "likelihood"), str, "mode", "calibration", where)
     if mode not in CALIBRATION_MODES:
-        close = difflib.get_close_matches(mode, CALIBRATION_MODES, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(mode, CALIBRATION_MODES)
         raise SpecError(
             f"{where}: [calibration] mode = {mode!r} is not one of "
             f"{', '.join(CALIBRATION_MODES)}.{hint}"
@@ -234,8 +232,7 @@ def _section(
 def _check_keys(raw: Mapping[str, Any], allowed: set[str], section: str, where: str) -> None:
     for key in raw:
         if key not in allowed:
-            close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f" Did you mean `{close[0]}`?" if close else ""
+            hint = did_you_mean(key, sorted(allowed), "`")
             raise SpecError(
                 f"{where}: unknown key `{key}` in {section}.{hint} "
                 f"Allowed keys: {', '.join(sorted(allowed))}."

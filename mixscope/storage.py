@@ -59,3 +59,16 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def verify_files(folder: Path, digests: dict[str, str], error: type[Exception], rebuild: str) -> None:
+    """Raise ``error`` naming the first file of ``digests`` that is missing or altered.
+
+    ``rebuild`` is the sentence telling the user how to recreate the artifact.
+    """
+    for name, digest in digests.items():
+        file = Path(folder) / name
+        if not file.is_file():
+            raise error(f"{folder}: {name} is missing. {rebuild}")
+        if sha256_file(file) != digest:
+            raise error(f"{folder}: {name} does not match its checksum (edited or corrupted). {rebuild}")

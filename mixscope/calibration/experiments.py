@@ -18,7 +18,6 @@ reported with its row and field and what to do, like the data gate.
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -31,7 +30,7 @@ import pandas as pd
 from scipy import stats
 
 from mixscope.data.dataset import NATIONAL, Dataset
-from mixscope.errors import DataError
+from mixscope.errors import DataError, did_you_mean
 
 REQUIRED = ("channel", "start", "end", "spend_delta", "incremental_kpi")
 OPTIONAL = ("standard_error", "geo", "ci_lower", "ci_upper", "ci_level", "name")
@@ -187,8 +186,7 @@ def _check_columns(frame: pd.DataFrame, source: str) -> None:
     allowed = REQUIRED + OPTIONAL
     for column in frame.columns:
         if column not in allowed:
-            close = difflib.get_close_matches(column, allowed, n=1)
-            hint = f" Did you mean `{close[0]}`?" if close else ""
+            hint = did_you_mean(column, allowed, "`")
             raise ExperimentError(
                 f"{source}: unknown column `{column}`.{hint} Rename or drop it; allowed columns are "
                 f"{', '.join(allowed)}."
@@ -214,8 +212,7 @@ def _parse_row(
             f"{where}: `channel` is empty; name the tested channel ({', '.join(dataset.channels)})."
         )
     elif channel not in dataset.channels:
-        close = difflib.get_close_matches(channel, dataset.channels, n=1)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
+        hint = did_you_mean(channel, dataset.channels, "`")
         problems.append(
             f"{where}: channel `{channel}` is not in the spec.{hint} Fix the name; channels are "
             f"{', '.join(dataset.channels)}."
@@ -306,8 +303,7 @@ def _parse_geo(geo: str, where: str, dataset: Dataset, problems: list[str]) -> s
         )
         return None
     if geo not in dataset.geos:
-        close = difflib.get_close_matches(geo, dataset.geos, n=1)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
+        hint = did_you_mean(geo, dataset.geos, "`")
         problems.append(
             f"{where}: geo `{geo}` is not in the data.{hint} Fix the name, or leave it empty for a "
             "test across all geos."

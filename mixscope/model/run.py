@@ -27,7 +27,7 @@ from mixscope.data.dataset import Dataset
 from mixscope.errors import RunError
 from mixscope.model.fit import FitResult
 from mixscope.spec import RunSpec, parse_spec
-from mixscope.storage import atomic_directory, sha256_bytes, sha256_file
+from mixscope.storage import atomic_directory, sha256_bytes, sha256_file, verify_files
 
 FILES = ("spec.toml", "data.parquet", "posterior.nc", "predictions.parquet", "summary.json")
 EXPERIMENTS = "experiments.csv"  # only in calibrated runs; older runs simply lack it
@@ -122,15 +122,7 @@ def load_run(path: str | Path) -> Run:
         expected_files = dict(manifest["files"])
     except (ValueError, KeyError, TypeError):
         raise RunError(f"{manifest_path} is corrupted. Re-run `mixscope fit` to rebuild the run.") from None
-    for name, digest in expected_files.items():
-        file = path / name
-        if not file.is_file():
-            raise RunError(f"{path}: {name} is missing. Re-run `mixscope fit` to rebuild the run.")
-        if sha256_file(file) != digest:
-            raise RunError(
-                f"{path}: {name} does not match its checksum in {MANIFEST} (edited or corrupted). "
-                "Re-run `mixscope fit` to rebuild the run."
-            )
+    verify_files(path, expected_files, RunError, "Re-run `mixscope fit` to rebuild the run.")
     spec_text = (path / "spec.toml").read_text(encoding="utf-8")
     spec = parse_spec(tomllib.loads(spec_text), source=path / "spec.toml")
     dataset = build_dataset(pd.read_parquet(path / "data.parquet"), spec)

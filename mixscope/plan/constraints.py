@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from mixscope.errors import MixscopeError
+from mixscope.errors import MixscopeError, did_you_mean
 from mixscope.surface.runtime import Surface
 
 
@@ -175,8 +174,7 @@ def _budget(surface: Surface, constraints: Constraints, budget: float | None) ->
 
 def _check_channel(name: str, channels: tuple[str, ...]) -> None:
     if name not in channels:
-        guess = difflib.get_close_matches(name, channels, n=1)
-        hint = f" Did you mean '{guess[0]}'?" if guess else ""
+        hint = did_you_mean(name, channels)
         raise PlanError(f"Unknown channel '{name}'.{hint} Channels: {', '.join(channels)}.")
 
 

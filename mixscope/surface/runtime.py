@@ -13,7 +13,6 @@ has a revenue mapping.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import math
 from collections.abc import Mapping
@@ -25,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from mixscope import metrics
-from mixscope.errors import SurfaceError
+from mixscope.errors import SurfaceError, did_you_mean
 from mixscope.surface.scoring import ResponseCurves, check_plan
 from mixscope.surface.store import read_curves, read_manifest
 
@@ -109,8 +108,7 @@ class Surface:
             spend = self.curves.reference_spend.astype(float).copy()
             for name, amount in plan.items():
                 if name not in self.channels:
-                    guess = difflib.get_close_matches(str(name), self.channels, n=1)
-                    hint = f" Did you mean '{guess[0]}'?" if guess else ""
+                    hint = did_you_mean(name, self.channels)
                     raise SurfaceError(
                         f"{label}: unknown channel '{name}'.{hint} Channels: {', '.join(self.channels)}."
                     )

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from mixscope.errors import SurfaceError
-from mixscope.storage import atomic_directory, sha256_file
+from mixscope.storage import atomic_directory, sha256_file, verify_files
 from mixscope.surface.scoring import ResponseCurves
 
 SURFACE_DIR = "surface"
@@ -90,15 +90,7 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
             f"{folder} uses surface format {version}; this mixscope reads format {FORMAT_VERSION}. "
             f"Rebuild with `mixscope surface {run_dir}`."
         )
-    for name, digest in files.items():
-        file = folder / name
-        if not file.is_file():
-            raise SurfaceError(f"{folder}: {name} is missing. Rebuild with `mixscope surface {run_dir}`.")
-        if sha256_file(file) != digest:
-            raise SurfaceError(
-                f"{folder}: {name} does not match its checksum (edited or corrupted). "
-                f"Rebuild with `mixscope surface {run_dir}`."
-            )
+    verify_files(folder, files, SurfaceError, f"Rebuild with `mixscope surface {run_dir}`.")
     if manifest.get("run") != fingerprint:
         raise SurfaceError(
             f"{folder} was built from a different fit or data than the run in {run_dir} "

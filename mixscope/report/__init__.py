@@ -1,0 +1,9 @@
+"""A self-contained HTML report of a run: data, fit, contributions, ROI, curves, diagnostics, plan.
+
+``write_report(run_dir, "report.html")`` (CLI: ``mixscope report RUN_DIR -o report.html``).
+Plotly's JavaScript is embedded from the installed package: no CDN, no network.
+"""
+
+from mixscope.report.html import Report, Section, build_report, write_report
+
+__all__ = ["Report", "Section", "build_report", "write_report"]

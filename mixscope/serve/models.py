@@ -1,0 +1,127 @@
+"""Request and response shapes of the planner's JSON API (they make the OpenAPI schema useful)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Interval(BaseModel):
+    """A posterior summary: mean, median and the 90% equal-tailed interval ``[low, high]``."""
+
+    mean: float
+    median: float
+    ci_90: list[float] = Field(min_length=2, max_length=2)
+
+
+class SpendRequest(BaseModel):
+    """A plan: spend per channel over the reference window; channels left out keep current spend."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"spend": {"tv": 150000}}]})
+    spend: dict[str, float] = Field(default_factory=dict)
+
+
+class ChannelOutcome(BaseModel):
+    contribution: Interval
+    roi: Interval | None = Field(description="None where the plan spends nothing on the channel.")
+
+
+class EvaluateResponse(BaseModel):
+    """Outcome of a plan vs the current (historical) plan, from the stored surface."""
+
+    spend: dict[str, float]
+    total_spend: float
+    outcome: Interval
+    revenue: Interval
+    baseline_plan_outcome: Interval
+    difference: Interval
+    prob_beats_baseline_plan: float
+    channels: dict[str, ChannelOutcome]
+    marginal_roi: dict[str, Interval]
+    units: dict[str, str]
+
+
+class ChannelMeta(BaseModel):
+    name: str
+    current: float = Field(description="Spend over the reference window.")
+    max: float = Field(description="Largest spend the surface can score.")
+    trust_limit: float = Field(description="Highest spend the data supports (weekly peak × weeks).")
+
+
+class MetaResponse(BaseModel):
+    """What the page needs to draw itself: channels, current plan, units, run health."""
+
+    kpi: str
+    kpi_type: str
+    channels: list[ChannelMeta]
+    current_total: float
+    current_outcome: Interval
+    reference: dict[str, Any]
+    units: dict[str, str]
+    n_draws: int
+    diagnostics_ok: bool
+    warnings: list[str]
+    budget_levels: list[float]
+
+
+class ConstraintsRequest(BaseModel):
+    """Planning constraints; amounts are currency over the reference window."""
+
+    model_config = ConfigDict(extra="forbid")
+    budget: float | None = Field(None, description="Total spend; None keeps the current total.", ge=0)
+    minimum: dict[str, float] = Field(default_factory=dict)
+    maximum: dict[str, float] = Field(default_factory=dict)
+    max_change: float | None = Field(None, description="Keep channels within ± this fraction.", ge=0)
+    locked: list[str] = Field(default_factory=list, description="Channels kept at current spend.")
+    trust_region: bool = Field(True, description="Stay within the spend levels the data showed.")
+    objective: str = Field("mean", description="mean, quantile:0.1, mean-sd:1 or prob-beats-current.")
+    tolerance: float = Field(0.01, gt=0, lt=1, description="Near-optimal: within this share of the best.")
+
+
+class NextDollar(BaseModel):
+    to: str
+    from_: str = Field(alias="from")
+    gain_per_dollar: float
+    prob_to_beats_from: float
+
+
+class MarginalResponse(BaseModel):
+    marginal_roi: dict[str, Interval]
+    next_dollar: NextDollar | None = None
+
+
+class NearOptimalResponse(BaseModel):
+    allocation: dict[str, float]
+    tolerance: float
+    ranges: dict[str, dict[str, float]]
+    alternatives: list[dict[str, Any]]
+    sentences: list[str]
+
+
+class FrontierPoint(BaseModel):
+    budget_level: float
+    total_spend: float
+    feasible: bool
+    outcome_mean: float | None = None
+    outcome_q05: float | None = None
+    outcome_q95: float | None = None
+    roi_mean: float | None = None
+    marginal_roi_mean: float | None = None
+    crosses_target: bool = False
+    allocation: dict[str, float] | None = None
+
+
+class FrontierResponse(BaseModel):
+    points: list[FrontierPoint]
+    current: dict[str, float]
+
+
+class NarrativeResponse(BaseModel):
+    available: bool
+    reason: str | None = None
+    story: dict[str, Any] | None = None
+
+
+class ErrorResponse(BaseModel):
+    detail: str

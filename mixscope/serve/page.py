@@ -1,0 +1,320 @@
+"""The planner's single page: HTML, CSS and a small script over the JSON API.
+
+Kept as one string (no template engine, no build step, no package data): the
+page is a thin client, every number on it comes from ``/api/``. Element ids are
+stable because the browser tests drive them.
+"""
+
+from __future__ import annotations
+
+import html
+
+_PAGE = r"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>mixscope planner — __RUN__</title>
+<style>
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
+header{background:#1f2d3d;color:#fff;padding:12px 24px}header h1{font-size:20px;margin:0}
+header .sub{font-size:13px;opacity:.8;margin-top:4px}
+main{display:grid;grid-template-columns:minmax(600px,1.25fr) minmax(460px,1fr);gap:16px;padding:16px 24px}
+.card{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:12px 16px;margin-bottom:16px}
+h2{font-size:16px;margin:2px 0 8px}table{border-collapse:collapse;width:100%;font-size:14px}
+td,th{padding:4px 6px;border-bottom:1px solid #eef0f2;text-align:left;vertical-align:middle}
+th{font-weight:600;color:#555;font-size:12px}.name{white-space:nowrap}input[type=range]{width:100%}
+input[type=number]{width:110px}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.big{font-size:28px;font-weight:600}.muted{color:#666;font-size:13px}.good{color:#1b7f3b}.bad{color:#b00020}
+.row{display:flex;gap:14px;flex-wrap:wrap;align-items:center;margin:6px 0}
+button{background:#1f6feb;color:#fff;border:0;border-radius:6px;padding:7px 12px;cursor:pointer;
+font-size:14px}
+button.secondary{background:#e8ecf1;color:#222}button:disabled{opacity:.5;cursor:wait}
+.warn{background:#fdecea;border:1px solid #f5c2c0;padding:8px 12px;border-radius:6px;margin:8px 24px 0}
+#error{color:#b00020;min-height:1.2em;font-size:14px}.low{color:#b00020}.high{color:#1b7f3b}
+</style></head>
+<body data-ready="0" data-evaluations="0">
+<header><h1>mixscope planner — __RUN__</h1><div class="sub" id="run-info">loading…</div></header>
+<div id="warnings"></div>
+<main>
+<div>
+  <div class="card"><h2>Plan: spend per channel over the reference window</h2>
+    <table id="channels"><thead><tr><th>channel</th><th style="width:38%">spend</th>
+      <th class="num">amount</th>
+      <th class="num">vs current</th><th class="num" title="return on the next unit of spend">mROI [90%]</th>
+      <th title="keep at current spend when optimising">lock</th></tr></thead><tbody></tbody></table>
+    <div class="row"><label>Total budget <input type="number" id="total-budget" min="0" step="1000"></label>
+      <span class="muted" id="total-note"></span>
+      <button class="secondary" id="btn-reset">Reset to current</button></div>
+  </div>
+  <div class="card"><h2>Optimise</h2>
+    <div class="row">
+      <label>Budget <input type="number" id="opt-budget" min="0" step="1000"></label>
+      <label>Max change ± <input type="number" id="opt-max-change" min="0" max="100" step="5" value="30"
+        style="width:60px">%</label>
+      <label><input type="checkbox" id="opt-trust" checked> stay within spend levels seen in the data</label>
+    </div>
+    <div class="row"><button id="btn-optimize">Optimise</button>
+      <button class="secondary" id="btn-near-optimal">Show near-optimal alternatives</button></div>
+    <div id="error" role="alert"></div>
+    <div id="plan-summary" class="muted"></div>
+    <div id="near-optimal"></div>
+  </div>
+</div>
+<div>
+  <div class="card"><h2>Predicted outcome</h2>
+    <div class="big" id="outcome-mean" data-value="">…</div>
+    <div class="muted" id="outcome-interval"></div>
+    <table style="margin-top:8px"><tbody>
+      <tr><td>current plan</td><td class="num" id="current-outcome"></td></tr>
+      <tr><td>difference vs current</td><td class="num" id="difference"></td></tr>
+      <tr><td>probability of beating the current plan</td><td class="num" id="prob-beats"></td></tr>
+    </tbody></table>
+  </div>
+  <div class="card"><h2>Efficient frontier</h2>
+    <div class="muted">Best expected outcome at each total budget (band: 90% interval).
+      Black dot: current plan; blue diamond: the plan above; orange star: the last optimised plan.</div>
+    <div id="frontier-chart" style="height:380px"><p class="muted">computing the frontier…</p></div></div>
+  <div class="card"><h2>About this run</h2><div id="narrative" class="muted">loading…</div></div>
+</div>
+</main>
+<script>
+"use strict";
+const TOKEN = new URLSearchParams(location.search).get("token");
+const state = {meta: null, spend: {}, seq: 0, shown: 0, frontier: null, timer: null};
+const fmt = new Intl.NumberFormat("en-US", {maximumFractionDigits: 0});
+const f2 = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
+const signed = v => (v >= 0 ? "+" : "−") + fmt.format(Math.abs(v));
+const $ = id => document.getElementById(id);
+
+async function api(path, body) {
+  const headers = {"Content-Type": "application/json"};
+  if (TOKEN) headers["Authorization"] = "Bearer " + TOKEN;
+  const response = await fetch(path, body === undefined ? {headers} :
+    {method: "POST", headers, body: JSON.stringify(body)});
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const detail = Array.isArray(data.detail) ? data.detail.map(d => d.msg).join("; ") : data.detail;
+    throw new Error(detail || response.statusText);
+  }
+  return data;
+}
+
+function showError(error) { $("error").textContent = error ? String(error.message || error) : ""; }
+
+function buildChannels() {
+  const body = document.querySelector("#channels tbody");
+  for (const ch of state.meta.channels) {
+    const top = Math.min(ch.max, Math.max(2 * ch.trust_limit, 2 * ch.current));
+    const step = Math.max(1, Math.round(ch.current / 500));
+    const tr = document.createElement("tr");
+    tr.innerHTML = `<td class="name"><b>${ch.name}</b>
+        <div class="muted">now ${fmt.format(ch.current)}</div></td>
+      <td><input type="range" id="slider-${ch.name}" min="0" max="${top}" step="${step}" value="${ch.current}"
+        aria-label="${ch.name} spend"></td>
+      <td class="num"><input type="number" id="spend-${ch.name}" min="0" max="${ch.max}" step="${step}"
+        value="${Math.round(ch.current)}"></td>
+      <td class="num" id="change-${ch.name}">0%</td><td class="num" id="mroi-${ch.name}"></td>
+      <td><input type="checkbox" id="lock-${ch.name}"></td>`;
+    body.appendChild(tr);
+    state.spend[ch.name] = ch.current;
+    $("slider-" + ch.name).addEventListener("input", e => setSpend(ch.name, +e.target.value, "slider"));
+    $("spend-" + ch.name).addEventListener("change", e => setSpend(ch.name, +e.target.value, "box"));
+  }
+}
+
+function setSpend(name, value, source) {
+  state.spend[name] = value;
+  if (source !== "slider") $("slider-" + name).value = value;
+  if (source !== "box") $("spend-" + name).value = Math.round(value);
+  schedule();
+}
+
+function setPlan(plan) {
+  for (const [name, value] of Object.entries(plan)) setSpend(name, value, "plan");
+}
+
+function schedule() {
+  updateTotals();
+  clearTimeout(state.timer);
+  state.timer = setTimeout(evaluate, 40);  // coalesce a slider drag into a few queries
+}
+
+function updateTotals() {
+  const total = Object.values(state.spend).reduce((a, b) => a + b, 0);
+  if (document.activeElement !== $("total-budget")) $("total-budget").value = Math.round(total);
+  const change = total / state.meta.current_total - 1;
+  $("total-note").textContent =
+    `current ${fmt.format(state.meta.current_total)} (${(change * 100).toFixed(1)}%)`;
+  for (const ch of state.meta.channels) {
+    const c = ch.current > 0 ? state.spend[ch.name] / ch.current - 1 : 0;
+    $("change-" + ch.name).textContent = (c >= 0 ? "+" : "") + (c * 100).toFixed(0) + "%";
+  }
+}
+
+async function evaluate() {
+  const seq = ++state.seq;
+  try {
+    const result = await api("/api/evaluate", {spend: state.spend});
+    if (seq < state.shown) return;  // a newer answer is already on screen
+    state.shown = seq;
+    showError(null);
+    render(result);
+  } catch (error) { showError(error); }
+}
+
+function render(r) {
+  const o = r.outcome, d = r.difference;
+  $("outcome-mean").textContent = fmt.format(o.mean);
+  $("outcome-mean").dataset.value = String(o.mean);
+  $("outcome-mean").dataset.spend = JSON.stringify(r.spend);  // the plan this number belongs to
+  $("outcome-interval").textContent =
+    `90% interval ${fmt.format(o.ci_90[0])} – ${fmt.format(o.ci_90[1])} · ${r.units.outcome}`;
+  const b = r.baseline_plan_outcome;
+  $("current-outcome").textContent =
+    `${fmt.format(b.mean)} [${fmt.format(b.ci_90[0])}, ${fmt.format(b.ci_90[1])}]`;
+  $("difference").textContent = `${signed(d.mean)} [${signed(d.ci_90[0])}, ${signed(d.ci_90[1])}]`;
+  $("difference").className = "num " + (d.ci_90[0] > 0 ? "good" : d.ci_90[1] < 0 ? "bad" : "");
+  $("prob-beats").textContent = (100 * r.prob_beats_baseline_plan).toFixed(0) + "%";
+  for (const [name, m] of Object.entries(r.marginal_roi)) {
+    const cell = $("mroi-" + name);
+    cell.textContent = `${f2.format(m.mean)} [${f2.format(m.ci_90[0])}, ${f2.format(m.ci_90[1])}]`;
+    cell.className = "num " + (m.ci_90[1] < 1 ? "low" : m.ci_90[0] > 1 ? "high" : "");
+  }
+  if (state.frontier) Plotly.restyle("frontier-chart", {x: [[r.total_spend]], y: [[o.mean]]}, [4]);
+  document.body.dataset.evaluations = String(+document.body.dataset.evaluations + 1);
+}
+
+function constraints() {
+  const locked = state.meta.channels.filter(ch => $("lock-" + ch.name).checked).map(ch => ch.name);
+  const maxChange = $("opt-max-change").value;
+  return {budget: +$("opt-budget").value || null, locked, trust_region: $("opt-trust").checked,
+          max_change: maxChange === "" ? null : +maxChange / 100};
+}
+
+async function busy(button, work) {
+  button.disabled = true; showError(null);
+  try { await work(); } catch (error) { showError(error); } finally { button.disabled = false; }
+}
+
+async function runOptimize() {
+  const plan = await api("/api/optimize", constraints());
+  setPlan(plan.allocation);
+  const u = plan.uplift;
+  $("plan-summary").innerHTML = `Recommended plan applied: expected outcome
+    <b>${fmt.format(plan.expected_outcome.mean)}</b>, uplift ${signed(u.mean)}
+    (90% ${signed(u.ci_90[0])} to ${signed(u.ci_90[1])}), probability of beating the current plan
+    <b>${(100 * plan.prob_beats_current).toFixed(0)}%</b>.` +
+    Object.entries(plan.binding_constraints).map(([k, v]) => `<br>${k}: ${v}`).join("");
+  $("plan-summary").dataset.outcome = String(plan.expected_outcome.mean);
+  if (state.frontier) Plotly.restyle("frontier-chart",
+    {x: [[plan.total_budget]], y: [[plan.expected_outcome.mean]]}, [5]);
+}
+
+async function runNearOptimal() {
+  const near = await api("/api/near-optimal", constraints());
+  const names = state.meta.channels.map(ch => ch.name);
+  const pct = v => (100 * v).toFixed(0);
+  let rows = names.map(n => { const r = near.ranges[n];
+    return `<tr><td>${n}</td><td class="num">${fmt.format(r.spend_min)} – ${fmt.format(r.spend_max)}</td>
+    <td class="num">${pct(r.share_min)}–${pct(r.share_max)}%</td></tr>`; }).join("");
+  let html = `<h2 style="margin-top:12px">Within ${(100 * near.tolerance).toFixed(0)}% of the best</h2>
+    <table id="near-ranges"><thead><tr><th>channel</th><th class="num">spend range</th>
+    <th class="num">share range</th></tr></thead><tbody>${rows}</tbody></table>`;
+  rows = near.alternatives.map((alt, i) => `<tr><td>${i === 0 ? "best" : "#" + i}</td>` +
+    names.map(n => `<td class="num">${fmt.format(alt.allocation[n])}</td>`).join("") +
+    `<td class="num">${(100 * alt.shortfall_vs_best).toFixed(2)}%</td>
+     <td><button class="secondary use-alt" data-index="${i}">use</button></td></tr>`).join("");
+  html += `<table id="alternatives" style="margin-top:8px"><thead><tr><th>plan</th>` +
+    names.map(n => `<th class="num">${n}</th>`).join("") +
+    `<th class="num">below best</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
+  $("near-optimal").innerHTML = html;
+  document.querySelectorAll(".use-alt").forEach(button => button.addEventListener("click",
+    () => setPlan(near.alternatives[+button.dataset.index].allocation)));
+}
+
+async function drawFrontier() {
+  const data = await api("/api/frontier");
+  const pts = data.points.filter(p => p.feasible);
+  const x = pts.map(p => p.total_spend);
+  const traces = [
+    {x, y: pts.map(p => p.outcome_q95), mode: "lines", line: {width: 0}, showlegend: false,
+     hoverinfo: "skip"},
+    {x, y: pts.map(p => p.outcome_q05), mode: "lines", line: {width: 0}, fill: "tonexty",
+     fillcolor: "rgba(0,114,178,0.2)", name: "90% interval"},
+    {x, y: pts.map(p => p.outcome_mean), mode: "lines+markers", name: "best plan per budget",
+     line: {color: "#0072B2"}, marker: {size: 5}},
+    {x: [data.current.total_spend], y: [data.current.outcome_mean], mode: "markers", name: "current plan",
+     marker: {size: 12, color: "#222"}},
+    {x: [], y: [], mode: "markers", name: "this plan",
+     marker: {size: 12, color: "#1f6feb", symbol: "diamond"}},
+    {x: [], y: [], mode: "markers", name: "optimised", marker: {size: 14, color: "#D55E00", symbol: "star"}},
+  ];
+  const layout = {margin: {l: 70, r: 10, t: 10, b: 50}, template: "plotly_white",
+    xaxis: {title: {text: "total spend over the reference window"}},
+    yaxis: {title: {text: state.meta.kpi + " (window + carryover)"}}, legend: {orientation: "h", y: -0.25}};
+  $("frontier-chart").innerHTML = "";
+  await Plotly.newPlot("frontier-chart", traces, layout, {displaylogo: false, responsive: true});
+  state.frontier = data;
+  const total = Object.values(state.spend).reduce((a, b) => a + b, 0);
+  const shown = $("outcome-mean").dataset.value;
+  if (shown) Plotly.restyle("frontier-chart", {x: [[total]], y: [[+shown]]}, [4]);
+  $("frontier-chart").dataset.ready = "1";
+}
+
+async function loadNarrative() {
+  const n = await api("/api/narrative");
+  const box = $("narrative");
+  if (!n.available) { box.textContent = "Narrative unavailable: " + n.reason; return; }
+  const s = n.story;
+  box.innerHTML = "";
+  const p = document.createElement("p"); p.textContent = s.summary || ""; box.appendChild(p);
+  const ul = document.createElement("ul");
+  for (const item of [...(s.findings || []), ...(s.recommendations || [])]) {
+    const li = document.createElement("li"); li.textContent = item.text || String(item); ul.appendChild(li);
+  }
+  box.appendChild(ul);
+}
+
+function onTotal() {
+  const target = +$("total-budget").value;
+  const total = Object.values(state.spend).reduce((a, b) => a + b, 0);
+  if (!(target >= 0) || total <= 0) return;
+  const plan = {};
+  for (const [name, value] of Object.entries(state.spend)) plan[name] = value * target / total;
+  setPlan(plan);  // a new total keeps the mix: every channel scales by the same factor
+}
+
+async function main() {
+  try {
+    state.meta = await api("/api/meta");
+  } catch (error) { showError(error); $("run-info").textContent = String(error.message); return; }
+  const m = state.meta, ref = m.reference;
+  $("run-info").textContent =
+    `KPI ${m.kpi} · reference window ${ref.start} … ${ref.end} (${ref.periods} periods)` +
+    ` · ${m.n_draws} posterior draws · diagnostics ${m.diagnostics_ok ? "ok" : "FAILED"}`;
+  if (m.warnings.length) $("warnings").innerHTML = `<div class="warn">` +
+    m.warnings.map(w => String(w).replace(/</g, "&lt;")).join("<br>") + "</div>";
+  $("opt-budget").value = Math.round(m.current_total);
+  buildChannels();
+  $("total-budget").addEventListener("change", onTotal);
+  $("btn-reset").addEventListener("click",
+    () => setPlan(Object.fromEntries(m.channels.map(ch => [ch.name, ch.current]))));
+  $("btn-optimize").addEventListener("click", e => busy(e.target, runOptimize));
+  $("btn-near-optimal").addEventListener("click", e => busy(e.target, runNearOptimal));
+  updateTotals();
+  await evaluate();
+  document.body.dataset.ready = "1";
+  drawFrontier().catch(showError);
+  loadNarrative().catch(error => { $("narrative").textContent = "Narrative unavailable: " + error.message; });
+}
+
+const plotlyScript = document.createElement("script");
+plotlyScript.src = "/static/plotly.min.js";
+plotlyScript.onload = main;
+plotlyScript.onerror = () => showError("Could not load /static/plotly.min.js");
+document.head.appendChild(plotlyScript);
+</script></body></html>
+"""
+
+
+def render_page(run_name: str) -> str:
+    """The page for one run (the run's name is the only server-side value in it)."""
+    return _PAGE.replace("__RUN__", html.escape(run_name))

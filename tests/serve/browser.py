@@ -1,0 +1,91 @@
+"""Shared by the browser tests: Debian's chromium under Playwright (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def chromium_path() -> str | None:
+    """``$MIXSCOPE_CHROMIUM`` (set by .ci/run), else chromium on PATH."""
+    given = os.environ.get("MIXSCOPE_CHROMIUM")
+    if given and Path(given).is_file():
+        return given
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@contextmanager
+def browser_page(viewport: tuple[int, int] = (1400, 1000)) -> Iterator[tuple[object, list[str]]]:
+    """A fresh page and the list its console errors and page errors are collected into."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip("no chromium: install it with `apt-get install -y chromium` or set MIXSCOPE_CHROMIUM")
+    with sync_api.sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root in a container, where Chromium's sandbox cannot start.
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            errors: list[str] = []
+            page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            yield page, errors
+        finally:
+            browser.close()
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_server(run_dir: Path, *extra: str) -> Iterator[str]:
+    """``mixscope serve RUN_DIR`` in a child process on a free loopback port; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "MIXSCOPE_NO_PROGRESS": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mixscope", "serve", str(run_dir), "--port", str(port), *extra],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited: {process.stdout.read()}")
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code < 500:  # 401 when gated: up
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not answer within 60 s")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
