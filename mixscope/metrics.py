@@ -48,18 +48,34 @@ def contribution_shares(
 
 def interval_summary(draws: np.ndarray, mass: float = 0.9) -> dict[str, object]:
     """``{mean, median, ci_90: [lo, hi]}`` of 1-D draws (equal-tailed interval)."""
-    values = np.asarray(draws, dtype=float)
-    tail = (1.0 - mass) / 2
-    low, high = np.quantile(values, [tail, 1.0 - tail])
-    return {
-        "mean": float(values.mean()),
-        "median": float(np.median(values)),
-        "ci_90": [float(low), float(high)],
-    }
+    values = np.asarray(draws, dtype=float).ravel()
+    return _summaries(values[:, None], mass)[0]
 
 
 def summarize_by_channel(
     draws: np.ndarray, channels: Sequence[str]
 ) -> dict[str, dict[str, object]]:
     """``(draw, channel)`` → ``{channel: interval_summary}``."""
-    return {name: interval_summary(draws[:, c]) for c, name in enumerate(channels)}
+    summaries = _summaries(np.asarray(draws, dtype=float), 0.9)
+    return dict(zip(channels, summaries, strict=True))
+
+
+def _summaries(draws: np.ndarray, mass: float) -> list[dict[str, object]]:
+    """One summary per column of ``(draw, column)``: one sort per column, then order statistics.
+
+    Quantiles interpolate linearly between order statistics, numpy's default
+    method; sorting once is several times faster than three ``np.quantile``
+    calls, which matters for interactive what-if queries.
+    """
+    ordered = np.sort(draws, axis=0)
+    tail = (1.0 - mass) / 2
+    position = np.array([tail, 0.5, 1.0 - tail]) * (ordered.shape[0] - 1)
+    below = np.floor(position).astype(int)
+    above = np.minimum(below + 1, ordered.shape[0] - 1)
+    fraction = (position - below)[:, None]
+    low, median, high = ordered[below] * (1 - fraction) + ordered[above] * fraction
+    means = draws.mean(axis=0)
+    return [
+        {"mean": float(m), "median": float(q50), "ci_90": [float(lo), float(hi)]}
+        for m, q50, lo, hi in zip(means, median, low, high, strict=True)
+    ]

@@ -105,10 +105,12 @@ def plan_response(
         def one_plan(multiplier):
             with_plan = contribution(multiplier)
             lift = with_plan - without
+            # Multiply-and-sum, not einsum: tiny batched contractions become slow
+            # dot calls on CPU, while a fused reduction is several times faster here.
             return (
-                jnp.einsum("gtc,gt->c", lift, after_kpi),
-                jnp.einsum("gtc,gt->c", lift, after_revenue),
-                jnp.einsum("gtc,gt->", with_plan, window_kpi_weight),
+                (lift * after_kpi[..., None]).sum(axis=(0, 1)),
+                (lift * after_revenue[..., None]).sum(axis=(0, 1)),
+                (with_plan * window_kpi_weight[..., None]).sum(),
             )
 
         kpi, revenue, window_total = jax.lax.map(jax.vmap(one_plan), plans)

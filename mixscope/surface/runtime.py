@@ -130,8 +130,7 @@ class Surface:
     def outcome(self, plan: Plan, label: str = "plan") -> PlanOutcome:
         """Per-draw outcome of ``plan``."""
         spend = self.plan_vector(plan, label)
-        contribution = self.curves.incremental(spend)
-        contribution_revenue = self.curves.incremental(spend, revenue=True)
+        contribution, contribution_revenue = self.curves.incremental_both(spend)
         return PlanOutcome(
             self.channels, spend,
             self.baseline_kpi + contribution.sum(axis=1),
@@ -147,19 +146,20 @@ class Surface:
         """Outcome with interval, per-channel contribution and ROI, vs. the historical plan."""
         result = self.outcome(plan)
         historical = self._historical_outcome
-        roi = result.roi()
+        contribution = metrics.summarize_by_channel(result.contribution, self.channels)
+        roi_summary = metrics.summarize_by_channel(np.nan_to_num(result.roi()), self.channels)
         return {
             "spend": dict(zip(self.channels, map(float, result.spend), strict=True)),
             "total_spend": float(result.spend.sum()),
             "outcome": metrics.interval_summary(result.outcome),
             "revenue": metrics.interval_summary(result.revenue),
-            "baseline_plan_outcome": metrics.interval_summary(historical.outcome),
+            "baseline_plan_outcome": self._historical_summary,
             "difference": metrics.interval_summary(result.outcome - historical.outcome),
             "prob_beats_baseline_plan": float(np.mean(result.outcome > historical.outcome)),
             "channels": {
                 name: {
-                    "contribution": metrics.interval_summary(result.contribution[:, c]),
-                    "roi": None if result.spend[c] == 0 else metrics.interval_summary(roi[:, c]),
+                    "contribution": contribution[name],
+                    "roi": None if result.spend[c] == 0 else roi_summary[name],
                 }
                 for c, name in enumerate(self.channels)
             },
@@ -169,6 +169,10 @@ class Surface:
     @functools.cached_property
     def _historical_outcome(self) -> PlanOutcome:
         return self.outcome(self.historical_plan(), "historical plan")
+
+    @functools.cached_property
+    def _historical_summary(self) -> dict[str, object]:
+        return metrics.interval_summary(self._historical_outcome.outcome)
 
     def marginal(self, plan: Plan) -> dict[str, dict[str, object]]:
         """mROI per channel at ``plan`` with 90% intervals."""
