@@ -47,7 +47,7 @@ def frontier(
             continue
         # Warm start from the previous level: the frontier moves smoothly with budget.
         start = None if previous is None else previous * budget / previous.sum()
-        solution = solve(surface, bounds, objective, starts=3, seed=seed, initial=start)
+        solution = solve(surface, bounds, objective, starts=2, seed=seed, initial=start)
         previous = solution.spend
         outcome = surface.outcome_draws(solution.spend[None, :])[:, 0]
         revenue = surface.curves.incremental(solution.spend, revenue=True).sum(axis=-1)

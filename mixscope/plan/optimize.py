@@ -116,9 +116,9 @@ def solve(
         ]
     rng = np.random.default_rng(seed)
     current = surface.historical_plan() / scale
-    candidates = [current, np.full(current.size, target_total / current.size)]
-    if initial is not None:
-        candidates.insert(0, initial / scale)
+    # A warm start (the frontier's previous level) replaces the equal split.
+    spread = np.full(current.size, target_total / current.size) if initial is None else initial / scale
+    candidates = [spread, current]
     candidates += [rng.dirichlet(np.ones(current.size)) * target_total for _ in range(max(0, starts - 2))]
     best: Solution | None = None
     for start in candidates:
