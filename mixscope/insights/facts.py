@@ -1,0 +1,574 @@
+"""The facts an explanation may use: a compact, versioned JSON built from stored results only.
+
+Everything a narrative states must come from here, so this module is also what
+the verifier checks against. Each fact has an id (cited by findings and
+recommendations), a label, a ``display`` string (the rounded form a narrative
+should copy) and the numbers it licenses, each with its kind.
+
+Channel and KPI names are data. They are sanitised (printable, quote-free,
+length-limited) and a name that reads like prose or an instruction is replaced
+by a neutral alias (``channel_3``) in everything a model sees; the original,
+sanitised and truncated, is kept only for display.
+
+No JAX: ``summary.json`` and ``manifest.json`` are read as JSON; the surface
+and planner are NumPy-only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mixscope.errors import RunError
+
+FACTS_VERSION = 1
+NAME_LIMIT = 32  # characters of a channel/KPI name kept for display
+_MAX_WARNINGS = 6
+_WARNING_LIMIT = 200  # characters of each data-quality warning passed on
+
+# A plain name is short, uses only these characters and contains no word that
+# could steer a model; anything else gets an alias in the prompt.
+_PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _\-/&+.]*$")
+_STEERING_WORDS = frozenset(
+    [
+        "ignore", "ignoring", "disregard", "forget", "instruction", "instructions", "previous", "prompt",
+        "system", "assistant", "user", "say", "says", "respond", "reply", "output", "pretend", "override",
+        "must", "should", "you", "your", "write", "answer", "roi", "mroi", "recommend", "recommendation",
+        "json", "rule", "rules",
+    ]
+)
+_SAFE_CHARS = re.compile(r"[^A-Za-z0-9 _\-/&+.]")
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number a fact licenses: ``kind`` is amount, ratio, fraction, count or year."""
+
+    value: float
+    kind: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One citable fact. ``channel`` is the channel key it is about (None: the whole run)."""
+
+    id: str
+    label: str
+    display: str
+    numbers: tuple[Number, ...] = ()
+    channel: str | None = None
+    topic: str = ""  # roi, mroi, share, spend, saturation, plan, ... (claims are checked by topic)
+
+    def line(self) -> str:
+        return f"[{self.id}] {self.label}: {self.display}"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel as the narrative may name it.
+
+    ``label`` is what prose uses (the name itself when plain, else an alias),
+    ``key`` its form inside fact ids, ``name`` the sanitised original for display.
+    """
+
+    key: str
+    label: str
+    name: str
+    aliased: bool
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Every fact about one run, plus what could not be included and why."""
+
+    version: int
+    kpi: str
+    kpi_type: str
+    roi_units: str
+    channels: tuple[Channel, ...]
+    facts: tuple[Fact, ...]
+    has_plan: bool
+    missing: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    source: dict[str, Any] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ lookup
+
+    def get(self, fact_id: str) -> Fact | None:
+        return self._by_id.get(fact_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(fact.id for fact in self.facts)
+
+    @property
+    def _by_id(self) -> dict[str, Fact]:
+        return {fact.id: fact for fact in self.facts}
+
+    def channel(self, key: str) -> Channel:
+        return next(ch for ch in self.channels if ch.key == key)
+
+    def value(self, fact_id: str) -> float | None:
+        fact = self.get(fact_id)
+        return fact.numbers[0].value if fact is not None and fact.numbers else None
+
+    def ranking(self, topic: str) -> list[str]:
+        """Channel keys by the first number of their ``topic`` fact, highest first."""
+        scored = [
+            (self.value(f"{topic}.{ch.key}"), ch.key) for ch in self.channels
+            if self.value(f"{topic}.{ch.key}") is not None
+        ]
+        return [key for _, key in sorted(scored, key=lambda pair: -pair[0])]
+
+    def plan_change(self, key: str) -> float | None:
+        """Relative change the recommended plan makes to a channel (None without a plan)."""
+        fact = self.get(f"plan.{key}")
+        if fact is None:
+            return None
+        return next((n.value for n in fact.numbers if n.kind == "fraction"), None)
+
+    # ------------------------------------------------------------------ output
+
+    def prompt_lines(self, topics: Iterable[str] | None = None) -> list[str]:
+        wanted = None if topics is None else set(topics)
+        return [fact.line() for fact in self.facts if wanted is None or fact.topic in wanted]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "facts_version": self.version,
+            "kpi": self.kpi,
+            "kpi_type": self.kpi_type,
+            "roi_units": self.roi_units,
+            "channels": [asdict(ch) for ch in self.channels],
+            "facts": [
+                {**asdict(fact), "numbers": [asdict(n) for n in fact.numbers]} for fact in self.facts
+            ],
+            "has_plan": self.has_plan,
+            "missing": list(self.missing),
+            "dates": list(self.dates),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_dict(cls, payload: Mapping[str, Any]) -> Facts:
+        if payload.get("facts_version") != FACTS_VERSION:
+            raise RunError(
+                f"Facts version {payload.get('facts_version')!r} is not {FACTS_VERSION}; rebuild them."
+            )
+        return cls(
+            version=FACTS_VERSION, kpi=payload["kpi"], kpi_type=payload["kpi_type"],
+            roi_units=payload["roi_units"],
+            channels=tuple(Channel(**ch) for ch in payload["channels"]),
+            facts=tuple(
+                Fact(**{**f, "numbers": tuple(Number(**n) for n in f["numbers"])}) for f in payload["facts"]
+            ),
+            has_plan=payload["has_plan"], missing=tuple(payload["missing"]),
+            dates=tuple(payload.get("dates", ())), source=dict(payload.get("source", {})),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+
+# ---------------------------------------------------------------------- names
+
+
+def sanitize_name(name: Any, limit: int = NAME_LIMIT) -> str:
+    """Printable, quote- and bracket-free, whitespace-collapsed, at most ``limit`` characters."""
+    text = unicodedata.normalize("NFKC", str(name))
+    text = _SAFE_CHARS.sub(" ", text)
+    text = " ".join(text.split())
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text or "unnamed"
+
+
+def _is_plain(original: str, clean: str) -> bool:
+    if clean != str(original) or len(clean) > 24 or not _PLAIN_NAME.match(clean):
+        return False
+    words = re.split(r"[\s_\-/&+.]+", clean.lower())
+    return len([w for w in words if w]) <= 3 and not any(w in _STEERING_WORDS for w in words)
+
+
+def channel_table(names: Sequence[str]) -> tuple[Channel, ...]:
+    """Channel labels for prose and keys for fact ids; aliases for anything not plainly a name."""
+    out: list[Channel] = []
+    seen: set[str] = set()
+    for index, original in enumerate(names):
+        clean = sanitize_name(original)
+        plain = _is_plain(str(original), clean)
+        label = clean if plain else f"channel_{index + 1}"
+        key = re.sub(r"[^A-Za-z0-9_\-]", "_", label)
+        if key.lower() in seen:  # two names sanitising alike must stay distinguishable
+            label = key = f"channel_{index + 1}"
+            plain = False
+        seen.add(key.lower())
+        out.append(Channel(key=key, label=label, name=clean, aliased=not plain))
+    return tuple(out)
+
+
+# ---------------------------------------------------------------------- formatting
+
+
+def fmt_amount(value: float) -> str:
+    """Currency or KPI totals to 3 significant figures with a k/M/B suffix."""
+    magnitude = abs(value)
+    if magnitude < 0.5:  # optimiser dust such as 3.6e-09 is zero to a reader
+        return "0"
+    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if magnitude >= scale:
+            return f"{_sig(value / scale)}{suffix}"
+    return _sig(value)
+
+
+def _sig(value: float, digits: int = 3) -> str:
+    if value == 0:
+        return "0"
+    decimals = max(digits - 1 - int(np.floor(np.log10(abs(value)))), 0)
+    text = f"{value:.{decimals}f}"
+    # 999.6 rounds to "1000" at 3 figures: that is fine, it is still within the rounding.
+    return text
+
+
+def fmt_ratio(value: float) -> str:
+    return f"{value:.2f}"
+
+
+def fmt_pct(value: float, decimals: int = 0) -> str:
+    return f"{value * 100:.{decimals}f}%"
+
+
+def fmt_signed_pct(value: float, decimals: int = 0) -> str:
+    return f"{value * 100:+.{decimals}f}%"
+
+
+def _interval(summary: Mapping[str, Any]) -> tuple[float, float, float]:
+    lo, hi = summary["ci_90"]
+    return float(summary["mean"]), float(lo), float(hi)
+
+
+# ---------------------------------------------------------------------- saturation
+
+
+def saturation_status(ratio: float) -> str:
+    """Where spend sits on the response curve, from marginal over average return.
+
+    On a concave curve the next unit of spend earns less than the average unit
+    so far; the ratio falls from 1 (linear, untouched) towards 0 (flat).
+    """
+    if ratio > 1.05:
+        return "early on its curve (returns per unit still rising)"
+    if ratio >= 0.75:
+        return "far from saturation"
+    if ratio >= 0.4:
+        return "in diminishing returns"
+    return "close to saturation"
+
+
+def _curve_ratios(surface: Any) -> dict[str, float]:
+    """Local slope / average slope of each channel's mean revenue curve at current spend."""
+    curves = surface.curves
+    out = {}
+    for c, name in enumerate(surface.channels):
+        x0 = float(curves.reference_spend[c])
+        grid = curves.spend_grid[c]
+        mean = curves.revenue[:, c, :].mean(axis=0)
+        if x0 <= 0:
+            continue
+        step = 0.05 * x0
+        low, high = max(x0 - step, 0.0), min(x0 + step, float(grid[-1]))
+        local = (np.interp(high, grid, mean) - np.interp(low, grid, mean)) / (high - low)
+        average = np.interp(x0, grid, mean) / x0
+        if average > 0:
+            out[name] = float(local / average)
+    return out
+
+
+# ---------------------------------------------------------------------- building
+
+
+class _Builder:
+    def __init__(self, channels: tuple[Channel, ...], originals: Sequence[str]) -> None:
+        self.facts: list[Fact] = []
+        self.key = {orig: ch.key for orig, ch in zip(originals, channels, strict=True)}
+        self.label = {orig: ch.label for orig, ch in zip(originals, channels, strict=True)}
+
+    def add(self, fact_id: str, label: str, display: str, numbers: Iterable[tuple[float, str]] = (),
+            channel: str | None = None, topic: str = "") -> None:
+        nums = tuple(Number(float(v), kind) for v, kind in numbers if v is not None and np.isfinite(v))
+        self.facts.append(Fact(fact_id, label, display, nums, channel, topic or fact_id.split(".")[0]))
+
+    def q(self, original: str) -> str:
+        """A channel as prose shows it: its label, quoted."""
+        return f'"{self.label[original]}"'
+
+    def scrub(self, text: str) -> str:
+        """Our own messages (warnings, constraint reasons) with channel names replaced by labels.
+
+        They may embed a channel name, which is data; the rest is mixscope's own wording, so
+        punctuation stays, but control characters and quotes go and the length is capped.
+        """
+        for original in sorted(self.label, key=len, reverse=True):
+            if original and self.label[original] != original:
+                text = text.replace(original, self.label[original])
+        text = " ".join("".join(ch if ch.isprintable() and ch not in '"`{}' else " " for ch in text).split())
+        return text if len(text) <= _WARNING_LIMIT else text[: _WARNING_LIMIT - 1] + "…"
+
+
+def build_facts(run_dir: str | Path, surface: Any = None, *, plan: bool = True) -> Facts:
+    """Facts for ``run_dir`` from ``summary.json`` and, when built, its surface and planner.
+
+    ``surface`` may be passed when already loaded; ``plan=False`` skips the
+    optimiser (faster) and records that the plan facts are missing.
+    """
+    run_dir = Path(run_dir)
+    summary_path = run_dir / "summary.json"
+    if not summary_path.is_file():
+        raise RunError(f"{run_dir} has no summary.json: is it a run directory (`mixscope fit ... --out`)?")
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    missing: list[str] = []
+    if surface is None and plan:
+        surface = _load_surface(run_dir, missing)
+    elif surface is None:
+        missing.append("plan: not requested")
+    return facts_from_summary(summary, surface=surface, plan=plan, missing=missing,
+                              source={"run_dir": run_dir.name})
+
+
+def _load_surface(run_dir: Path, missing: list[str]) -> Any:
+    from mixscope.errors import SurfaceError
+
+    if not (run_dir / "surface").is_dir():
+        missing.append(
+            "plan: the run has no surface, so there is no recommended plan, near-optimal range or "
+            "frontier; run `mixscope surface RUN_DIR` to add them"
+        )
+        return None
+    from mixscope.surface import Surface
+
+    try:
+        return Surface.load(run_dir)
+    except SurfaceError as error:
+        missing.append(f"plan: the surface could not be loaded ({error})")
+        return None
+
+
+def facts_from_summary(
+    summary: Mapping[str, Any], *, surface: Any = None, plan: bool = True,
+    missing: Sequence[str] = (), source: Mapping[str, Any] | None = None,
+) -> Facts:
+    """Facts from a ``summary.json`` dict (and optionally a loaded surface)."""
+    originals = [str(name) for name in summary["channels"]]
+    channels = channel_table(originals)
+    b = _Builder(channels, originals)
+    missing = list(missing)
+    kpi = sanitize_name(summary.get("kpi", "KPI"))
+    if not _is_plain(str(summary.get("kpi", "KPI")), kpi):
+        kpi = "KPI"
+    kpi_type = "conversions" if summary.get("kpi_type") == "conversions" else "revenue"
+    roi_units = str(summary.get("roi_units", "revenue per unit of spend"))
+    if roi_units not in ("revenue per unit of spend", "KPI units per unit of spend"):
+        roi_units = "revenue per unit of spend"
+
+    periods = summary.get("periods", {})
+    dates = tuple(str(periods.get(k, ""))[:10] for k in ("start", "end") if periods.get(k))
+    b.add("data.periods", "history the model was fitted on",
+          f"{periods.get('count', '?')} periods from {' to '.join(dates)}",
+          [(periods.get("count"), "count")] + [(int(d[:4]), "year") for d in dates if d[:4].isdigit()])
+    b.add("data.channels", "number of media channels", str(len(channels)), [(len(channels), "count")])
+
+    _channel_facts(b, summary, surface, originals, kpi_type)
+    base = summary.get("baseline_share")
+    if base:
+        mean, lo, hi = _interval(base)
+        b.add("baseline_share", f"share of {kpi} not driven by paid media (baseline)",
+              f"{fmt_pct(mean, 1)} (90% interval {fmt_pct(lo, 1)}–{fmt_pct(hi, 1)})",
+              [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], topic="baseline")
+    _diagnostic_facts(b, summary)
+
+    has_plan = False
+    if surface is not None and plan:
+        has_plan = _plan_facts(b, surface, originals, missing)
+    elif not any(m.startswith("plan") for m in missing):
+        missing.append("plan: no surface was given")
+    return Facts(
+        version=FACTS_VERSION, kpi=kpi, kpi_type=kpi_type, roi_units=roi_units, channels=channels,
+        facts=tuple(b.facts), has_plan=has_plan, missing=tuple(missing), dates=dates,
+        source=dict(source or {}),
+    )
+
+
+def _channel_facts(
+    b: _Builder, summary: Mapping[str, Any], surface: Any, originals: Sequence[str], kpi_type: str
+) -> None:
+    current: dict[str, float] = {}
+    mroi_now: dict[str, dict[str, Any]] = {}
+    ratios: dict[str, float] = {}
+    window = "over the whole history"
+    if surface is not None:
+        current = surface.reference_spend
+        mroi_now = surface.marginal(surface.historical_plan())
+        ratios = _curve_ratios(surface)
+        window = "over the reference window (last {} periods)".format(
+            surface.manifest.get("reference", {}).get("periods", "?")
+        )
+    else:
+        current = {name: float(v) for name, v in summary.get("spend", {}).items()}
+    for name in originals:
+        key, q = b.key[name], b.q(name)
+        if name in current:
+            b.add(f"spend.{key}", f"current spend on {q} {window}", fmt_amount(current[name]),
+                  [(current[name], "amount")], key)
+        if name in summary.get("roi", {}):
+            mean, lo, hi = _interval(summary["roi"][name])
+            b.add(f"roi.{key}", f"ROI of {q} (return per unit of spend)",
+                  f"{fmt_ratio(mean)} (90% interval {fmt_ratio(lo)}–{fmt_ratio(hi)})",
+                  [(mean, "ratio"), (lo, "ratio"), (hi, "ratio")], key)
+        marginal = mroi_now.get(name) or summary.get("mroi", {}).get(name)
+        if marginal:
+            mean, lo, hi = _interval(marginal)
+            b.add(f"mroi.{key}", f"marginal ROI of {q} at current spend (return on the next unit)",
+                  f"{fmt_ratio(mean)} (90% interval {fmt_ratio(lo)}–{fmt_ratio(hi)})",
+                  [(mean, "ratio"), (lo, "ratio"), (hi, "ratio")], key)
+        if name in summary.get("contribution_share", {}):
+            mean, lo, hi = _interval(summary["contribution_share"][name])
+            b.add(f"share.{key}", f"share of the KPI driven by {q}",
+                  f"{fmt_pct(mean, 1)} (90% interval {fmt_pct(lo, 1)}–{fmt_pct(hi, 1)})",
+                  [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], key)
+        if kpi_type == "conversions" and name in summary.get("cpa", {}):
+            mean, lo, hi = _interval(summary["cpa"][name])
+            b.add(f"cpa.{key}", f"cost per incremental conversion of {q}",
+                  f"{_sig(mean)} (90% interval {_sig(lo)}–{_sig(hi)})",
+                  [(mean, "amount"), (lo, "amount"), (hi, "amount")], key)
+        ratio = ratios.get(name)
+        if ratio is None and name in summary.get("roi", {}) and name in summary.get("mroi", {}):
+            average = float(summary["roi"][name]["mean"])
+            ratio = float(summary["mroi"][name]["mean"]) / average if average > 0 else None
+        if ratio is not None:
+            b.add(f"saturation.{key}", f"saturation of {q}",
+                  f"{saturation_status(ratio)} (the next unit of spend earns {fmt_pct(ratio)} "
+                  "of the average unit so far)",
+                  [(ratio, "fraction")], key)
+
+
+def _diagnostic_facts(b: _Builder, summary: Mapping[str, Any]) -> None:
+    diag = summary.get("diagnostics", {}) or {}
+    ok = bool(summary.get("diagnostics_ok", True))
+    parts, numbers = [], []
+    if diag.get("max_rhat") is not None:
+        parts.append(f"largest R-hat {diag['max_rhat']:.3f}")
+        numbers.append((diag["max_rhat"], "ratio"))
+    if diag.get("min_ess_bulk") is not None:
+        parts.append(f"smallest bulk ESS {diag['min_ess_bulk']:.0f}")
+        numbers.append((diag["min_ess_bulk"], "count"))
+    if diag.get("divergences") is not None:
+        parts.append(f"{int(diag['divergences'])} divergent transitions")
+        numbers.append((diag["divergences"], "count"))
+    verdict = "passed" if ok else "FAILED: treat the results as unreliable"
+    b.add("diagnostics.status", "model diagnostics",
+          verdict + (f" ({', '.join(parts)})" if parts else ""), numbers, topic="diagnostics")
+    for metric, label in (("r2", "R² of the fit"), ("mape", "mean absolute percentage error of the fit"),
+                          ("holdout_mape", "MAPE on held-out periods"),
+                          ("ppc_coverage_90", "share of periods inside the 90% predictive interval")):
+        value = diag.get(metric)
+        if value is None:
+            continue
+        if metric == "r2":
+            b.add(f"fit.{metric}", label, f"{value:.2f}", [(value, "ratio")], topic="fit")
+        else:
+            b.add(f"fit.{metric}", label, fmt_pct(value, 1), [(value, "fraction")], topic="fit")
+    for i, warning in enumerate(list(summary.get("warnings", []))[:_MAX_WARNINGS], start=1):
+        text = b.scrub(str(warning))
+        numbers = [(float(x.replace(",", "")), "ratio") for x in re.findall(r"\d[\d,]*(?:\.\d+)?", text)]
+        b.add(f"warning.{i}", "data or model warning", text, numbers, topic="warning")
+
+
+def _plan_facts(b: _Builder, surface: Any, originals: Sequence[str], missing: list[str]) -> bool:
+    from mixscope.plan import PlanError, frontier, optimize
+
+    try:
+        result = optimize(surface).to_dict()
+    except PlanError as error:
+        missing.append(f"plan: the optimiser found no plan ({error})")
+        return False
+    total = result["total_budget"]
+    b.add("plan.budget", "budget of the recommended plan (same total as now)", fmt_amount(total),
+          [(total, "amount")], topic="plan")
+    mean, lo, hi = _interval(result["uplift"])
+    b.add("plan.uplift", "expected gain of the recommended plan over the current one",
+          f"{fmt_amount(mean)} (90% interval {fmt_amount(lo)} to {fmt_amount(hi)}), "
+          f"{fmt_signed_pct(result['uplift_relative'], 1)}",
+          [(mean, "amount"), (lo, "amount"), (hi, "amount"), (result["uplift_relative"], "fraction")],
+          topic="plan")
+    mean, lo, hi = _interval(result["expected_outcome"])
+    b.add("plan.outcome", "expected outcome of the recommended plan",
+          f"{fmt_amount(mean)} (90% interval {fmt_amount(lo)}–{fmt_amount(hi)})",
+          [(mean, "amount"), (lo, "amount"), (hi, "amount")], topic="plan")
+    b.add("plan.probability", "probability the recommended plan beats the current one",
+          fmt_pct(result["prob_beats_current"]), [(result["prob_beats_current"], "fraction")], topic="plan")
+    for name in originals:
+        key, q = b.key[name], b.q(name)
+        now, new = result["current"][name], result["allocation"][name]
+        change = new / now - 1 if now > 0 else (1.0 if new > 0 else 0.0)
+        b.add(f"plan.{key}", f"recommended spend on {q} (current → recommended)",
+              f"{fmt_amount(now)} → {fmt_amount(new)} ({fmt_signed_pct(change)})",
+              [(now, "amount"), (new, "amount"), (new - now, "amount"), (change, "fraction")], key,
+              topic="plan_channel")
+        ranges = result["near_optimal_ranges"][name]
+        b.add(f"range.{key}", f"near-optimal share of budget for {q} (within "
+              f"{fmt_pct(result['near_optimal_tolerance'])} of the best outcome)",
+              f"{fmt_pct(ranges['share_min'])}–{fmt_pct(ranges['share_max'])} of the budget "
+              f"({fmt_amount(ranges['spend_min'])}–{fmt_amount(ranges['spend_max'])})",
+              [(ranges["share_min"], "fraction"), (ranges["share_max"], "fraction"),
+               (ranges["spend_min"], "amount"), (ranges["spend_max"], "amount"),
+               (result["near_optimal_tolerance"], "fraction")], key, topic="range")
+    for name, reason in result.get("binding_constraints", {}).items():
+        b.add(f"constraint.{b.key[name]}", f"constraint on {b.q(name)}", b.scrub(reason), (), b.key[name],
+              topic="constraint")
+    move = result.get("next_dollar_at_current")
+    if move:
+        b.add("next_dollar", "where the next unit of budget earns most and least at current spend",
+              f"most in {b.q(move['to'])}, least in {b.q(move['from'])}; moving one unit gains "
+              f"{fmt_ratio(move['gain_per_dollar'])} (probability {fmt_pct(move['prob_to_beats_from'])})",
+              [(move["gain_per_dollar"], "ratio"), (move["prob_to_beats_from"], "fraction")],
+              topic="next_dollar")
+    _frontier_facts(b, surface, frontier, missing)
+    return True
+
+
+def _frontier_facts(b: _Builder, surface: Any, frontier_fn: Any, missing: list[str]) -> None:
+    # A coarse grid keeps this to a few optimiser runs: highlights, not the full table.
+    levels = np.array([0.8, 0.9, 1.0, 1.1, 1.2])
+    try:
+        table = frontier_fn(surface, levels=levels)
+    except Exception as error:  # noqa: BLE001 - frontier highlights are optional extras
+        missing.append(f"frontier: not computed ({type(error).__name__})")
+        return
+    rows = {round(float(r.budget_level), 2): r for r in table.itertuples(index=False) if r.feasible}
+    base = rows.get(1.0)
+    for level in (0.9, 1.1, 1.2):
+        row = rows.get(level)
+        if row is None or base is None:
+            continue
+        delta = row.outcome_mean - base.outcome_mean
+        ret = delta / (row.total_spend - base.total_spend)
+        label = f"best outcome with a {fmt_signed_pct(level - 1)} budget"
+        b.add(f"frontier.{int(round(level * 100))}", label,
+              f"{fmt_amount(row.outcome_mean)} ({'+' if delta >= 0 else '−'}{fmt_amount(abs(delta))} vs the "
+              f"best plan at today's budget); return on the budget change {fmt_ratio(ret)}",
+              [(row.outcome_mean, "amount"), (delta, "amount"), (level, "ratio"), (level - 1, "fraction"),
+               (ret, "ratio")], topic="frontier")
+    crossing = [r for r in table.itertuples(index=False) if r.feasible and r.crosses_target]
+    if crossing:
+        level = float(crossing[0].budget_level)
+        b.add("frontier.mroi_below_1",
+              "budget level beyond which an extra unit of budget returns less than 1",
+              f"{level:.1f}x today's budget ({fmt_signed_pct(level - 1)})",
+              [(level, "ratio"), (level - 1, "fraction"), (1.0, "ratio")], topic="frontier")

@@ -1,0 +1,127 @@
+"""explain_run: the contract, retries with feedback, and the fallback."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from mixscope.errors import MixscopeError
+from mixscope.insights import explain_run
+from mixscope.insights.backends import BackendError, Generation
+from mixscope.insights.facts import facts_from_summary
+from mixscope.insights.template import template_narrative
+from tests.insights.conftest import synthetic_summary, write_run
+
+KEYS = {"summary", "findings", "recommendations", "verified", "backend", "checks", "fallback_reason",
+        "facts_version"}
+
+
+@dataclass
+class ScriptedBackend:
+    """Answers from a list, recording the messages it was sent."""
+
+    answers: list[str]
+    name: str = "scripted"
+    seen: list[list[dict[str, str]]] = field(default_factory=list)
+
+    def generate(self, messages, schema, *, max_tokens, seed):
+        self.seen.append(messages)
+        answer = self.answers[min(len(self.seen) - 1, len(self.answers) - 1)]
+        if isinstance(answer, Exception):
+            raise answer
+        return Generation(answer, 0.01, 10, "stop")
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    return write_run(tmp_path / "run", synthetic_summary())
+
+
+GOOD = json.dumps({
+    "summary": "search earns the most on the next unit of spend (1.57); radio the least (0.29).",
+    "findings": [{"text": "search returns 1.57 on the next unit of spend.", "facts": ["mroi.search"]}],
+    "recommendations": [
+        {"text": "Shift budget from radio to search.", "facts": ["mroi.radio", "mroi.search"]},
+    ],
+})
+BAD = json.dumps({
+    "summary": "Email is the best channel, with an ROI of 4.2.",
+    "findings": [{"text": "search returns 1.57.", "facts": ["mroi.search"]}],
+    "recommendations": [{"text": "Cut search.", "facts": ["mroi.search"]}],
+})
+
+
+def test_template_without_a_model(run_dir, monkeypatch):
+    monkeypatch.delenv("MIXSCOPE_LLM_MODEL", raising=False)
+    explanation = explain_run(run_dir)
+    payload = explanation.to_dict()
+    assert set(payload) == KEYS
+    assert payload["verified"] and payload["backend"] == "template" and payload["fallback_reason"] is None
+    assert payload["facts_version"] == 1
+    assert all({"check", "passed", "detail"} == set(c) for c in payload["checks"])
+    # No surface: the plan parts are reported missing, in the checks and the summary.
+    coverage = next(c for c in payload["checks"] if c["check"] == "coverage")
+    assert not coverage["passed"] and "mixscope surface" in coverage["detail"]
+    assert "no recommended plan" in payload["summary"]
+    text = explanation.markdown()
+    assert text.startswith("## Summary") and "### Recommendations" in text and "verified" in text
+
+
+def test_verified_model_answer_is_used(run_dir):
+    backend = ScriptedBackend([GOOD])
+    explanation = explain_run(run_dir, backend=backend)
+    assert explanation.verified and explanation.backend == "scripted" and explanation.fallback_reason is None
+    assert explanation.findings[0].facts == ("mroi.search",)
+    assert "No recommended plan" in explanation.summary  # what the model was not given is still said
+    assert len(backend.seen) == 1
+
+
+def test_retry_feeds_the_errors_back(run_dir):
+    backend = ScriptedBackend([BAD, GOOD])
+    explanation = explain_run(run_dir, backend=backend)
+    assert explanation.verified and explanation.backend == "scripted"
+    retry = backend.seen[1]
+    assert retry[-2] == {"role": "assistant", "content": BAD}
+    assert "failed verification" in retry[-1]["content"] and "Email" in retry[-1]["content"]
+    attempts = [c for c in explanation.checks if c["check"].startswith("attempt")]
+    assert [c["passed"] for c in attempts] == [False, True]
+
+
+def test_fallback_after_bounded_retries(run_dir):
+    backend = ScriptedBackend([BAD, "not json at all"])
+    explanation = explain_run(run_dir, backend=backend, max_retries=2)
+    assert len(backend.seen) == 3
+    assert explanation.backend == "template" and explanation.verified
+    assert "3 attempt(s) failed verification" in explanation.fallback_reason
+    assert "template narrative" in explanation.fallback_reason
+    facts = facts_from_summary(synthetic_summary())
+    assert explanation.summary == template_narrative(facts).summary
+    assert "Fallback:" in explanation.markdown()
+
+
+def test_backend_failure_falls_back_at_once(run_dir):
+    backend = ScriptedBackend([BackendError("connection refused")])
+    explanation = explain_run(run_dir, backend=backend)
+    assert len(backend.seen) == 1 and explanation.backend == "template"
+    assert "connection refused" in explanation.fallback_reason
+
+
+def test_configuration_errors_are_raised(run_dir, tmp_path):
+    with pytest.raises(MixscopeError, match="--audience"):
+        explain_run(run_dir, audience="board")
+    with pytest.raises(MixscopeError, match="does not exist"):
+        explain_run(run_dir, model=tmp_path / "missing.gguf")
+    with pytest.raises(MixscopeError, match="http"):
+        explain_run(run_dir, endpoint="ftp://example")
+    with pytest.raises(MixscopeError, match="summary.json"):
+        explain_run(tmp_path)
+
+
+def test_with_surface_uses_the_plan(national_surface_dir):
+    explanation = explain_run(national_surface_dir, audience="analyst")
+    assert explanation.verified
+    cited = {fact for item in explanation.recommendations for fact in item.facts}
+    assert "plan.uplift" in cited
+    assert all(c["passed"] for c in explanation.checks)

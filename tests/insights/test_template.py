@@ -1,0 +1,39 @@
+"""The template narrative always passes the same verifier the models face."""
+
+from __future__ import annotations
+
+import pytest
+
+from mixscope.insights.facts import facts_from_summary
+from mixscope.insights.template import template_narrative
+from mixscope.insights.verify import verify
+from tests.insights.conftest import synthetic_summary
+
+
+@pytest.mark.parametrize("audience", ["executive", "analyst"])
+def test_template_verifies_with_a_plan(surface_facts, audience):
+    narrative = template_narrative(surface_facts, audience)
+    result = verify(narrative, surface_facts)
+    assert result.passed, result.errors
+    assert narrative.findings and narrative.recommendations
+    assert all(item.facts for item in narrative.findings + narrative.recommendations)
+
+
+VARIANTS = [{}, {"diagnostics_ok": False}, {"channels": ["paid_search", "tv", "ooh"]}]
+
+
+@pytest.mark.parametrize("audience", ["executive", "analyst"])
+@pytest.mark.parametrize("kwargs", VARIANTS)
+def test_template_verifies_without_a_plan(audience, kwargs):
+    facts = facts_from_summary(synthetic_summary(**kwargs))
+    narrative = template_narrative(facts, audience)
+    result = verify(narrative, facts)
+    assert result.passed, result.errors
+    assert "no recommended plan" in narrative.summary
+
+
+def test_executive_is_shorter_than_analyst(surface_facts):
+    executive = template_narrative(surface_facts, "executive")
+    analyst = template_narrative(surface_facts, "analyst")
+    assert len(executive.findings) < len(analyst.findings)
+    assert len(executive.recommendations) < len(analyst.recommendations)
