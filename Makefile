@@ -24,16 +24,22 @@ demo: $(STAMP)
 	$(BIN)/mixscope init --example -o demo/mixscope.toml --force
 	$(BIN)/mixscope validate demo/mixscope.toml
 	$(BIN)/mixscope fit demo/mixscope.toml --out demo/run --overwrite
+	$(BIN)/mixscope surface demo/run
+	$(BIN)/mixscope plan demo/run --max-change 30%
 
 test: $(STAMP) $(VENV)/.installed-llm
 	$(BIN)/ruff check mixscope tests bench scripts
 	$(BIN)/python -m pytest -q
 
-test-all: $(STAMP)
+test-all: $(STAMP) $(VENV)/.installed-llm
 	$(BIN)/python -m pytest -q -m ''
 
 bench: $(STAMP)
-	$(BIN)/python bench/fit.py
+	$(BIN)/python bench/fit.py --skip-geo
+	$(BIN)/python bench/surface.py
+	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/ridge.py
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache

@@ -633,7 +633,8 @@ def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
     for name, spend in payload["allocation"].items():
         current = payload["current"][name]
         ranges = payload["near_optimal_ranges"][name]
-        change = "n/a" if current == 0 else f"{spend / current - 1:+.0%}"
+        relative = 0.0 if current == 0 else spend / current - 1
+        change = "n/a" if current == 0 else ("0%" if abs(relative) < 0.005 else f"{relative:+.0%}")
         table.add_row(
             name, f"{current:,.0f}", f"{spend:,.0f}", change,
             f"{ranges['share_min']:.0%}–{ranges['share_max']:.0%}",
