@@ -15,6 +15,7 @@ every backend's output is checked the same way.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -73,6 +74,18 @@ class TemplateBackend:
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
 _MODELS_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_models() -> None:
+    # llama-cpp-python frees models in __del__, which fails noisily once the
+    # interpreter is tearing down its modules; close them while it still can.
+    with _MODELS_LOCK:
+        for model in _MODELS.values():
+            close = getattr(model, "close", None)
+            if close is not None:
+                close()
+        _MODELS.clear()
 
 
 def resolve_model_path(model: str | os.PathLike[str] | None) -> Path | None:
