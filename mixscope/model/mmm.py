@@ -99,10 +99,24 @@ def build_config(spec: RunSpec, dataset: Dataset) -> ModelConfig:
 
 def saturated_media(params: dict[str, Array], media: Array, config: ModelConfig) -> Array:
     """``(geo, time, channel)`` scaled media → adstocked, saturated media in ``[0, 1)``."""
-    adstocked = _by_group(media, config.adstock_groups, lambda group, idx, part: _adstock(
+    return saturate(params, adstock(params, media, config), config)
+
+
+def adstock(params: dict[str, Array], media: Array, config: ModelConfig) -> Array:
+    """``(geo, time, channel)`` scaled media → carryover applied (linear in ``media``)."""
+    return _by_group(media, config.adstock_groups, lambda group, idx, part: _adstock(
         params, part, group, idx, config))
+
+
+def saturate(params: dict[str, Array], adstocked: Array, config: ModelConfig) -> Array:
+    """``(geo, time, channel)`` adstocked media → diminishing returns in ``[0, 1)``."""
     return _by_group(adstocked, config.saturation_groups, lambda group, idx, part: _saturate(
         params, part, group))
+
+
+def media_contribution(params: dict[str, Array], saturated: Array) -> Array:
+    """``(geo, time, channel)`` saturated media → contribution in scaled KPI units."""
+    return saturated * params["beta_media"][:, None, :]
 
 
 def _by_group(media: Array, groups, transform) -> Array:
@@ -154,7 +168,7 @@ def _decompose(params: dict[str, Array], inputs: ModelInputs, saturated: Array) 
     """Baseline and per-channel contributions from already saturated media."""
     return {
         "baseline": baseline(params, inputs),
-        "media": saturated * params["beta_media"][:, None, :],
+        "media": media_contribution(params, saturated),
     }
 
 

@@ -1,8 +1,9 @@
 """Per-draw response of the outcome to scaling each channel's spend in a window (JAX).
 
 This is the only part of the surface that runs the model; everything stored is
-derived from :func:`plan_response`. It calls :func:`mixscope.model.mmm.expected_kpi`,
-so the surface uses exactly the model's definition of how media becomes outcome.
+derived from :func:`plan_response`. It uses the model's own adstock, saturation
+and contribution functions (:mod:`mixscope.model.mmm`), so the surface has
+exactly the model's definition of how media becomes outcome.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mixscope.model.inputs import ModelInputs
-from mixscope.model.mmm import ModelConfig, expected_kpi
+from mixscope.model.mmm import ModelConfig, adstock, expected_kpi, media_contribution, saturate
 
 MAX_ELEMENTS = 1 << 22  # floats per intermediate array in one evaluation step
 
@@ -96,9 +97,16 @@ def plan_response(
     plans = jnp.asarray(padded.reshape(n_blocks, block, n_channels), dtype=jnp.float32)
 
     def one_draw(params):
+        # Adstock is linear: carry the window's media and the rest over once per
+        # draw, then each plan only scales and saturates. Same functions as the
+        # model (mmm.adstock → mmm.saturate → mmm.media_contribution), about 4x
+        # less work per plan than running the whole chain again.
+        carried_window = adstock(params, media * in_window_j, config)
+        carried_rest = adstock(params, media * (1.0 - in_window_j), config)
+
         def contribution(multiplier):
-            planned = media * (1.0 + in_window_j * (multiplier[None, None, :] - 1.0))
-            return expected_kpi(params, inputs, config, media=planned)["media"]
+            carried = carried_rest + carried_window * multiplier[None, None, :]
+            return media_contribution(params, saturate(params, carried, config))
 
         without = contribution(jnp.zeros(n_channels))
 

@@ -146,15 +146,24 @@ class Surface:
         """Outcome with interval, per-channel contribution and ROI, vs. the historical plan."""
         result = self.outcome(plan)
         historical = self._historical_outcome
-        contribution = metrics.summarize_by_channel(result.contribution, self.channels)
-        roi_summary = metrics.summarize_by_channel(np.nan_to_num(result.roi()), self.channels)
+        n = len(self.channels)
+        # One sort for every summary: the interactive planner calls this per keystroke.
+        columns = np.column_stack([
+            result.outcome, result.revenue, result.outcome - historical.outcome,
+            result.contribution, np.nan_to_num(result.roi()),
+        ])
+        names = ["outcome", "revenue", "difference"]
+        names += [f"c{c}" for c in range(n)] + [f"r{c}" for c in range(n)]
+        summary = metrics.summarize_by_channel(columns, names)
+        contribution = {name: summary[f"c{c}"] for c, name in enumerate(self.channels)}
+        roi_summary = {name: summary[f"r{c}"] for c, name in enumerate(self.channels)}
         return {
             "spend": dict(zip(self.channels, map(float, result.spend), strict=True)),
             "total_spend": float(result.spend.sum()),
-            "outcome": metrics.interval_summary(result.outcome),
-            "revenue": metrics.interval_summary(result.revenue),
+            "outcome": summary["outcome"],
+            "revenue": summary["revenue"],
             "baseline_plan_outcome": self._historical_summary,
-            "difference": metrics.interval_summary(result.outcome - historical.outcome),
+            "difference": summary["difference"],
             "prob_beats_baseline_plan": float(np.mean(result.outcome > historical.outcome)),
             "channels": {
                 name: {

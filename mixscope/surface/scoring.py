@@ -121,8 +121,12 @@ def bracket(grid: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarra
 def check_plan(curves: ResponseCurves, spend: np.ndarray, label: str = "plan") -> None:
     """Refuse spend the curves cannot score: negative, NaN/inf, or past the grid."""
     spend = np.asarray(spend, dtype=float)
+    flat = spend.reshape(-1, len(curves.channels))
+    # One vectorised test first: the per-channel loop below only runs to name the problem.
+    if np.all(np.isfinite(flat)) and flat.min() >= 0 and np.all(flat <= curves.max_spend * (1 + 1e-9)):
+        return
     for c, name in enumerate(curves.channels):
-        values = spend[..., c]
+        values = flat[:, c]
         if not np.all(np.isfinite(values)):
             raise SurfaceError(f"{label}: spend for channel '{name}' is not a finite number. Give an amount.")
         if np.any(values < 0):
