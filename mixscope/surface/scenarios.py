@@ -33,8 +33,10 @@ def scenario_tables(
     scenario_parts, channel_parts = [], []
     for start in range(0, spend_all.shape[0], chunk_size):
         spend = spend_all[start : start + chunk_size]
-        scenario_parts.append(_scenario_rows(surface, spend, historical, start))
-        channel_parts.append(_channel_rows(surface, spend, start))
+        # One grid lookup per chunk serves both tables.
+        kpi, revenue = surface.curves.incremental_both(spend)
+        scenario_parts.append(_scenario_rows(surface, spend, kpi, revenue, historical, start))
+        channel_parts.append(_channel_rows(surface, spend, kpi, revenue, start))
     scenarios = pd.concat(scenario_parts, ignore_index=True)
     scenarios.insert(1, "budget_level", levels[level_index])
     scenarios.insert(2, "allocation", allocation_index.astype(np.int32))
@@ -70,11 +72,14 @@ def _quantiles(draws: np.ndarray, probabilities: tuple[float, ...]) -> np.ndarra
     return values.astype(np.float64)
 
 
-def _scenario_rows(surface: Surface, spend: np.ndarray, historical: np.ndarray, start: int) -> pd.DataFrame:
-    curves = surface.curves
-    outcome = surface.outcome_draws(spend)
-    revenue = surface.baseline_revenue[:, None] + curves.incremental(spend, revenue=True).sum(axis=-1)
-    incremental_revenue = revenue - surface.baseline_revenue[:, None]
+def _scenario_rows(
+    surface: Surface, spend: np.ndarray, kpi: np.ndarray, revenue_by_channel: np.ndarray,
+    historical: np.ndarray, start: int,
+) -> pd.DataFrame:
+    """``kpi`` and ``revenue_by_channel``: ``(draw, scenario, channel)`` incremental outcome."""
+    outcome = surface.baseline_kpi[:, None] + kpi.sum(axis=-1)
+    incremental_revenue = revenue_by_channel.sum(axis=-1)
+    revenue = surface.baseline_revenue[:, None] + incremental_revenue
     total = spend.sum(axis=1)
     revenue_band = _quantiles(revenue, (0.05, 0.95))
     columns = {"scenario": np.arange(start, start + spend.shape[0], dtype=np.int32), "total_spend": total}
@@ -89,12 +94,13 @@ def _scenario_rows(surface: Surface, spend: np.ndarray, historical: np.ndarray, 
     return pd.DataFrame(columns)
 
 
-def _channel_rows(surface: Surface, spend: np.ndarray, start: int) -> pd.DataFrame:
+def _channel_rows(
+    surface: Surface, spend: np.ndarray, contribution: np.ndarray, revenue: np.ndarray, start: int
+) -> pd.DataFrame:
     curves = surface.curves
     n_scenarios, n_channels = spend.shape
-    contribution = curves.incremental(spend)
     with np.errstate(divide="ignore", invalid="ignore"):
-        roi = metrics.roi(curves.incremental(spend, revenue=True), np.where(spend > 0, spend, np.nan))
+        roi = metrics.roi(revenue, np.where(spend > 0, spend, np.nan))
     mroi = curves.marginal_roi(spend)
     columns = {
         "scenario": np.repeat(np.arange(start, start + n_scenarios, dtype=np.int32), n_channels),
