@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from mixscope.model.inputs import ModelInputs
-from mixscope.model.mmm import ModelConfig, adstock, expected_kpi, media_contribution, saturate
+from mixscope.model.mmm import ModelConfig, adstock, baseline, media_contribution, saturate
 
 MAX_ELEMENTS = 1 << 22  # floats per intermediate array in one evaluation step
 
@@ -122,7 +122,7 @@ def plan_response(
             )
 
         kpi, revenue, window_total = jax.lax.map(jax.vmap(one_plan), plans)
-        base = expected_kpi(params, inputs, config)["baseline"]
+        base = baseline(params, inputs)
         return {
             "incremental_kpi": kpi.reshape(-1, n_channels)[:n_plans],
             "incremental_revenue": revenue.reshape(-1, n_channels)[:n_plans],

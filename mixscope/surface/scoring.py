@@ -105,8 +105,8 @@ class ResponseCurves:
         step = metrics.MROI_STEP * base
         # At the end of the grid, difference backwards rather than extrapolate.
         low = np.where(spend + step <= self.max_spend, spend, np.maximum(spend - step, 0.0))
-        before = self.incremental(low, revenue=True)
-        after = self.incremental(low + step, revenue=True)
+        # Both ends of the step in one grid lookup.
+        before, after = np.moveaxis(self.incremental(np.stack([low, low + step]), revenue=True), 1, 0)
         return metrics.mroi(before, after, base, metrics.MROI_STEP)
 
 
