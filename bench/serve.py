@@ -1,13 +1,18 @@
 """Benchmark: what-if throughput and latency of the web planner's API with 32 concurrent clients.
 
-Usage: ``.venv/bin/python bench/serve.py [--run RUN_DIR] [--clients 32] [--requests 4000] [--seconds 30]``.
+Usage: ``.venv/bin/python bench/serve.py [--run RUN_DIR] [--clients 32] [--seconds 30]
+[--live-draws default,all] [--workers N] [--client-loop uvloop|asyncio]``.
 RUN_DIR needs a surface; without ``--run`` the bench posterior (as ``bench/surface.py``
 fits it) is fitted and its surface built first. The server is ``mixscope serve``
-in its own process on 127.0.0.1 (loopback only); the clients are asyncio tasks
-in this process, each with its own keep-alive connection, posting random plans
-to ``/api/evaluate``. The client speaks minimal HTTP/1.1 over asyncio streams
-(as wrk would): a full HTTP library costs more CPU per request than the server
-spends answering, and both share the same two cores. Two loads:
+in its own process on 127.0.0.1 (loopback only), once per ``--live-draws`` value
+(by default the server's default subset, then every draw); the clients are
+asyncio tasks in this process on uvloop, each with its own keep-alive
+connection, posting random plans to ``/api/evaluate``. The client speaks minimal
+HTTP/1.1 over asyncio streams (as wrk would): a full HTTP library costs more CPU
+per request than the server spends answering, and both share the same two cores;
+each case reports the CPU per request of both sides. A server answering from a
+subset of draws adds a case with the subset's interval error against every draw
+on the same plans. Two loads:
 
 - ``saturated``: every client sends its next query as soon as the last one is
   answered (the server's ceiling; latency here is mostly queueing);
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import subprocess
@@ -45,11 +51,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(run_dir: Path, port: int) -> subprocess.Popen:
+def start_server(run_dir: Path, port: int, options: list[str]) -> subprocess.Popen:
     import httpx
 
+    command = [sys.executable, "-m", "mixscope", "serve", str(run_dir), "--host", HOST, "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "mixscope", "serve", str(run_dir), "--host", HOST, "--port", str(port)],
+        [*command, *options],
         env={**os.environ, "MIXSCOPE_NO_PROGRESS": "1"}, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
@@ -63,6 +70,22 @@ def start_server(run_dir: Path, port: int) -> subprocess.Popen:
             time.sleep(0.2)
     process.kill()
     raise SystemExit("the server did not start within 60 s")
+
+
+def process_tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds used so far by ``pid`` and its live descendants (uvicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(child) for child in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # exited meanwhile
+    return total
 
 
 def _request(port: int, plan: dict[str, float]) -> bytes:
@@ -82,13 +105,9 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
     return int(lines[0].split()[1])
 
 
-async def load(port: int, channels: list[str], current: np.ndarray, clients: int, requests: int,
-               seconds: float, interval: float | None, seed: int) -> dict:
-    rng = np.random.default_rng(seed)
-    # Plans within ±50% of current spend per channel: what a planner explores around today's mix.
-    plans = [_request(port, {name: float(v) for name, v in
-                             zip(channels, current * rng.uniform(0.5, 1.5, current.size), strict=True)})
-             for _ in range(512)]
+async def load(port: int, plans: list[bytes], clients: int, requests: int, seconds: float,
+               interval: float | None, server_pid: int | None = None) -> dict:
+    """Run one load; latency is from a request's write to its response's last byte, seen by the client."""
     latencies: list[float] = []
     errors = 0
     issued = 0
@@ -111,11 +130,14 @@ async def load(port: int, channels: list[str], current: np.ndarray, clients: int
         finally:
             writer.close()
 
+    server_cpu = process_tree_cpu_s(server_pid) if server_pid else 0.0
+    client_cpu = time.process_time()
     began = time.perf_counter()
     await asyncio.gather(*(client(i) for i in range(clients)))
     wall = time.perf_counter() - began
+    client_cpu = time.process_time() - client_cpu
     values = np.array(latencies) * 1000
-    return {
+    figures = {
         "clients": clients,
         "requests": len(latencies),
         "errors": errors,
@@ -125,7 +147,76 @@ async def load(port: int, channels: list[str], current: np.ndarray, clients: int
         "p99_ms": round(float(np.percentile(values, 99)), 2),
         "max_ms": round(float(values.max()), 2),
         "wall_s": round(wall, 1),
+        # Where the two cores went: CPU per answered request, and the client's share of one core.
+        "client_cpu_ms_per_request": round(1000 * client_cpu / len(latencies), 3),
+        "client_cpu_share_of_a_core": round(client_cpu / wall, 2),
     }
+    if server_pid:
+        used = process_tree_cpu_s(server_pid) - server_cpu
+        figures["server_cpu_ms_per_request"] = round(1000 * used / len(latencies), 3)
+    return figures
+
+
+def random_plans(channels: list[str], current: np.ndarray, count: int, seed: int) -> list[dict[str, float]]:
+    """Plans within ±50% of current spend per channel: what a planner explores around today's mix."""
+    rng = np.random.default_rng(seed)
+    return [{name: float(v) for name, v in zip(channels, current * rng.uniform(0.5, 1.5, current.size),
+                                                 strict=True)}
+            for _ in range(count)]
+
+
+def run_loop(coroutine, client_loop: str):  # noqa: ANN001, ANN201 - whatever the coroutine returns
+    """Run the clients on uvloop (a third of asyncio's CPU per request) unless told otherwise."""
+    if client_loop == "uvloop":
+        import uvloop
+
+        return uvloop.run(coroutine)
+    return asyncio.run(coroutine)
+
+
+def bench_server(run_dir: Path, options: list[str], args: argparse.Namespace) -> dict[str, dict]:
+    """Start ``mixscope serve`` with ``options``, run both loads against it, stop it; figures per case."""
+    import httpx
+
+    port = free_port()
+    url = f"http://{HOST}:{port}"
+    server = start_server(run_dir, port, options)
+    results = {}
+    try:
+        meta = httpx.get(f"{url}/api/meta", timeout=10).json()
+        channels = [channel["name"] for channel in meta["channels"]]
+        current = np.array([channel["current"] for channel in meta["channels"]])
+        plans = random_plans(channels, current, 512, seed=0)
+        requests = [_request(port, plan) for plan in plans]
+        answer = httpx.post(f"{url}/api/evaluate", json={"spend": plans[0]}, timeout=10).json()
+        draws = f"{answer['draws_total']} draws"
+        if answer["draws_used"] < answer["draws_total"]:
+            draws = f"{answer['draws_used']} of {draws}"
+        workers = f", {args.workers} workers" if args.workers and args.workers > 1 else ""
+        httpx.get(f"{url}/api/frontier", timeout=300)  # waits for the server's start-up work (the frontier)
+        run_loop(load(port, requests, 4, 200, 10, None), args.client_loop)  # warm-up: first-call costs
+        paced = f"paced {1 / args.interval:.3g}/s per client"
+        for label, interval in (("saturated", None), (paced, args.interval)):
+            figures = run_loop(load(port, requests, args.clients, args.requests, args.seconds, interval,
+                                    server.pid), args.client_loop)
+            if interval:
+                figures["interval_s"] = interval
+            figures["cpus"] = os.cpu_count()
+            figures["draws_used"] = answer["draws_used"]
+            figures["draws"] = answer["draws_total"]
+            figures["client_loop"] = args.client_loop
+            results[f"what-if /api/evaluate, {label}, {args.clients} clients, {draws}{workers}"] = figures
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    if answer["draws_used"] < answer["draws_total"]:
+        # What answering from a subset costs: its intervals vs every draw's, on the same plans.
+        from mixscope.serve.whatif import live_draw_error
+        from mixscope.surface import Surface
+
+        error = live_draw_error(Surface.load(run_dir), answer["draws_used"], plans)
+        results[f"live-draw interval error, {draws}, {len(plans)} plans"] = error
+    return results
 
 
 def main() -> None:
@@ -133,10 +224,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", type=Path, help="run directory with a surface (default: fit the bench run)")
     parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--requests", type=int, default=4000, help="per load, at most")
+    parser.add_argument("--requests", type=int, default=20000, help="per load, at most")
     parser.add_argument("--seconds", type=float, default=30.0, help="per load, at most")
     parser.add_argument("--interval", type=float, default=0.25, help="paced load: seconds between a client's "
                                                                      "queries")
+    parser.add_argument("--live-draws", default="default,all",
+                        help="comma-separated mixscope serve --live-draws values, one server each "
+                             "('default': the server's own)")
+    parser.add_argument("--workers", type=int, help="passed to mixscope serve (default: the server's own)")
+    parser.add_argument("--client-loop", choices=("uvloop", "asyncio"),
+                        default="uvloop" if importlib.util.find_spec("uvloop") else "asyncio")
     args = parser.parse_args()
     run_dir = args.run
     if run_dir is None:
@@ -147,30 +244,11 @@ def main() -> None:
         run_dir = fit_bench_run(Path(tempfile.mkdtemp()))
         build_surface(run_dir)
 
-    import httpx
-
-    port = free_port()
-    url = f"http://{HOST}:{port}"
-    server = start_server(run_dir, port)
-    try:
-        meta = httpx.get(f"{url}/api/meta", timeout=10).json()
-        channels = [channel["name"] for channel in meta["channels"]]
-        current = np.array([channel["current"] for channel in meta["channels"]])
-        asyncio.run(load(port, channels, current, 4, 200, 10, None, 1))  # warm-up: first-call costs
-        results = {}
-        paced = f"paced {1 / args.interval:.3g}/s per client"
-        for label, interval in (("saturated", None), (paced, args.interval)):
-            figures = asyncio.run(load(port, channels, current, args.clients, args.requests, args.seconds,
-                                       interval, 0))
-            if interval:
-                figures["interval_s"] = interval
-            figures["cpus"] = os.cpu_count()
-            figures["draws"] = meta["n_draws"]
-            case = f"what-if /api/evaluate, {label}, {args.clients} clients, {meta['n_draws']} draws"
-            results[case] = figures
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    results = {}
+    for live_draws in args.live_draws.split(","):
+        options = [*([] if live_draws == "default" else ["--live-draws", live_draws]),
+                   *(["--workers", str(args.workers)] if args.workers else [])]
+        results.update(bench_server(run_dir, options, args))
     report("serve", results)
 
 

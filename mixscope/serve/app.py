@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-import math
+import os
 import subprocess
 import sys
 import threading
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import orjson
 import plotly
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -25,14 +26,17 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from mixscope import metrics
 from mixscope.errors import MixscopeError
 from mixscope.plan import Constraints, Objective, frontier, marginal_returns, optimize
-from mixscope.serve import models
+from mixscope.serve import DEFAULT_LIVE_DRAWS, freeze_startup_heap, models
 from mixscope.serve.page import render_page
-from mixscope.serve.whatif import WhatIf
+from mixscope.serve.whatif import WhatIf, parse_live_draws
 from mixscope.surface import Surface
 
 # Paths a browser must fetch before it can know a token: the page shell (no data) and Plotly's bundle.
 _PUBLIC_PATHS = frozenset({"/", "/static/plotly.min.js", "/favicon.ico"})
 _NARRATIVE_TIMEOUT_S = 180
+_ENV_RUN_DIR = "MIXSCOPE_SERVE_RUN_DIR"
+_ENV_TOKEN = "MIXSCOPE_SERVE_TOKEN"
+_ENV_LIVE_DRAWS = "MIXSCOPE_SERVE_LIVE_DRAWS"
 _ERRORS = {400: {"model": models.ErrorResponse, "description": "A request the surface or planner refuses."}}
 
 
@@ -41,15 +45,20 @@ def plotly_js_path() -> Path:
     return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-def create_app(run_dir: str | Path, token: str | None = None) -> FastAPI:
+def create_app(
+    run_dir: str | Path, token: str | None = None, live_draws: int | None = DEFAULT_LIVE_DRAWS,
+) -> FastAPI:
     """The planner for ``run_dir`` (which needs a surface: ``mixscope surface RUN_DIR``).
 
     With ``token``, every API call must carry it (``Authorization: Bearer TOKEN``,
     ``X-Mixscope-Token`` or ``?token=``); the page passes on the token in its URL.
+    What-if answers (``/api/evaluate``) come from ``live_draws`` posterior draws
+    when the surface has more (a fixed, seeded subset; each answer says how many
+    it used; None: every draw); planning always uses every draw.
     """
     run_dir = Path(run_dir)
     surface = Surface.load(run_dir)
-    state = _State(run_dir, surface, WhatIf(surface), _read_summary(run_dir))
+    state = _State(run_dir, surface, WhatIf(surface, live_draws), _read_summary(run_dir))
     app = FastAPI(
         title="mixscope planner",
         version="1",
@@ -59,12 +68,13 @@ def create_app(run_dir: str | Path, token: str | None = None) -> FastAPI:
         ),
     )
     app.state.planner = state
+    app.add_middleware(_WhatIfFastPath, whatif=state.whatif)
     if token:
-        app.add_middleware(_TokenGate, token=token)
+        app.add_middleware(_TokenGate, token=token)  # added last: the outermost, so it guards the fast path
 
     @app.exception_handler(MixscopeError)
     async def _refused(request: Request, error: MixscopeError) -> JSONResponse:
-        return JSONResponse({"detail": str(error)}, status_code=400)
+        return JSONResponse(_refusal(error), status_code=400)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
@@ -86,9 +96,13 @@ def create_app(run_dir: str | Path, token: str | None = None) -> FastAPI:
 
     @app.post("/api/evaluate", response_model=models.EvaluateResponse, responses=_ERRORS, tags=["what-if"])
     async def evaluate(request: models.SpendRequest) -> Response:
-        """Outcome of a plan with its 90% interval vs the current plan, contributions, ROI and mROI."""
-        # Already checked by the WhatIf contract (tests hold it to Surface.evaluate); skipping FastAPI's
-        # response re-validation keeps the hot path to the NumPy work.
+        """Outcome of a plan with its 90% interval vs the current plan, contributions, ROI and mROI.
+
+        Answered from ``draws_used`` of the run's ``draws_total`` posterior draws (``--live-draws``).
+        """
+        # Well-formed queries are answered by _WhatIfFastPath before they get here; this route is the
+        # contract (schema, 422s) and answers the rest. Its answer is already checked by the WhatIf
+        # contract (tests hold it to Surface.evaluate), so FastAPI's response re-validation is skipped.
         return _json(state.whatif.evaluate(request.spend))
 
     @app.post("/api/marginal", response_model=models.MarginalResponse, responses=_ERRORS, tags=["what-if"])
@@ -144,7 +158,8 @@ class _State:
 
     def __init__(self, run_dir: Path, surface: Surface, whatif: WhatIf, summary: dict[str, Any]) -> None:
         self.run_dir, self.surface, self.whatif, self.summary = run_dir, surface, whatif, summary
-        self._lock = threading.Lock()
+        self._narrative_lock = threading.Lock()
+        self._frontier_lock = threading.Lock()
         self._narrative: dict[str, Any] | None = None
         self.meta = self._meta()
         self.page = render_page(run_dir.name)
@@ -167,18 +182,25 @@ class _State:
             "reference": surface.manifest["reference"],
             "units": surface.units,
             "n_draws": surface.n_draws,
+            "live_draws": self.whatif.draws_used,
             "diagnostics_ok": bool(summary.get("diagnostics_ok", True)),
             "warnings": list(summary.get("warnings", [])),
             "budget_levels": list(surface.manifest["scenarios"]["budget_levels"]),
         }
 
-    @functools.lru_cache(maxsize=32)  # noqa: B019 - one state per app, kept for the app's lifetime
     def frontier(self, max_change: float | None, trust_region: bool) -> dict[str, Any]:
+        """The frontier table for these constraints, computed once: a request arriving while the
+        start-up warm-up computes the default one waits for it instead of computing it again."""
+        with self._frontier_lock:
+            return self._frontier(max_change, trust_region)
+
+    @functools.lru_cache(maxsize=32)  # noqa: B019 - one state per app, kept for the app's lifetime
+    def _frontier(self, max_change: float | None, trust_region: bool) -> dict[str, Any]:
         table = frontier(self.surface, Constraints(max_change=max_change, trust_region=trust_region))
         spend_columns = [f"spend_{name}" for name in self.surface.channels]
         points = []
         for row in table.to_dict(orient="records"):
-            point = {key: _finite(value) for key, value in row.items() if not key.startswith("spend_")}
+            point = {key: value for key, value in row.items() if not key.startswith("spend_")}
             if row["feasible"]:
                 point["allocation"] = {column[6:]: float(row[column]) for column in spend_columns}
             points.append(point)
@@ -191,7 +213,7 @@ class _State:
         threading.Thread(target=self.frontier, args=(None, True), daemon=True, name="frontier").start()
 
     def narrative(self) -> dict[str, Any]:
-        with self._lock:
+        with self._narrative_lock:
             if self._narrative is None:
                 self._narrative = _narrative_in_child(self.run_dir)
             return self._narrative
@@ -220,6 +242,29 @@ def _narrative_in_child(run_dir: Path) -> dict[str, Any]:
         return {"available": False, "reason": "The insights layer returned no readable narrative."}
 
 
+def create_app_from_env() -> FastAPI:
+    """:func:`create_app` configured by the environment, for uvicorn's import-string factory.
+
+    Each of uvicorn's worker processes imports the app anew (``--workers N``), so
+    the settings travel as ``MIXSCOPE_SERVE_RUN_DIR``, ``MIXSCOPE_SERVE_TOKEN`` and
+    ``MIXSCOPE_SERVE_LIVE_DRAWS`` (a number or ``all``), which :func:`app_environment` writes.
+    """
+    run_dir = os.environ.get(_ENV_RUN_DIR)
+    if not run_dir:
+        raise MixscopeError(f"{_ENV_RUN_DIR} is not set: it names the run directory to serve.")
+    app = create_app(run_dir, os.environ.get(_ENV_TOKEN) or None,
+                     parse_live_draws(os.environ.get(_ENV_LIVE_DRAWS, str(DEFAULT_LIVE_DRAWS))))
+    app.state.planner.warm()
+    freeze_startup_heap()
+    return app
+
+
+def app_environment(run_dir: str | Path, token: str | None, live_draws: int | None) -> dict[str, str]:
+    """The variables :func:`create_app_from_env` reads, for these settings."""
+    return {_ENV_RUN_DIR: str(Path(run_dir).resolve()), _ENV_TOKEN: token or "",
+            _ENV_LIVE_DRAWS: "all" if live_draws is None else str(live_draws)}
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -238,21 +283,110 @@ def _constraints(request: models.ConstraintsRequest) -> Constraints:
     )
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: say "unknown" as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "item"):  # NumPy scalars
-        return _finite(value.item())
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
-
-
 def _json(payload: Any) -> Response:
-    return Response(json.dumps(_finite(payload), separators=(",", ":")), media_type="application/json")
+    """JSON via orjson: 30x faster than ``json.dumps`` on a what-if answer, and it writes NaN and
+    infinity (JSON has neither) as null, "unknown"; NumPy scalars are written as numbers."""
+    return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+
+
+def _refusal(error: MixscopeError) -> dict[str, str]:
+    """The body of a 400: what the surface or planner refused, in its own words."""
+    return {"detail": str(error)}
+
+
+_FAST_PATH_MAX_BODY = 64 * 1024  # a plan is a few hundred bytes; anything larger takes the ordinary route
+_JSON_HEADERS = ((b"content-type", b"application/json"),)
+
+
+class _WhatIfFastPath:
+    """ASGI middleware: answers well-formed ``POST /api/evaluate`` without FastAPI's per-request work.
+
+    A slider drag is a stream of what-if queries, and FastAPI's routing, dependency
+    solving, pydantic validation and response objects cost about 0.15 ms a query:
+    0.58 ms through the route, 0.43 ms here (1,000 draws, in process, on the 2-core
+    bench machine).
+    A JSON body that is exactly ``{"spend": {NAME: NUMBER, ...}}`` is answered here
+    by the same ``WhatIf.evaluate`` as the route, with the route's 400 for what the
+    surface refuses. Anything else (malformed JSON, extra keys, a string for a number,
+    another content type) goes on, body replayed, to the FastAPI route and gets its
+    usual answer: the contract (OpenAPI schema, 422 messages) stays the route's.
+    """
+
+    def __init__(self, app: Any, whatif: WhatIf) -> None:
+        self.app, self.whatif = app, whatif
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["path"] != "/api/evaluate" or scope["method"] != "POST" \
+                or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        body, complete = await _read_body(receive, _FAST_PATH_MAX_BODY)
+        spend = _plain_spend(body) if complete else None
+        if spend is None:
+            await self.app(scope, _replay(body, complete, receive), send)
+            return
+        try:
+            status, answer = 200, self.whatif.evaluate(spend)
+        except MixscopeError as error:
+            status, answer = 400, _refusal(error)
+        content = orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [*_JSON_HEADERS, (b"content-length", str(len(content)).encode())]})
+        await send({"type": "http.response.body", "body": content})
+
+
+def _is_json(scope: dict[str, Any]) -> bool:
+    """Content-Type is application/json (what FastAPI's strict content-type check parses as JSON)."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == b"application/json"
+    return False
+
+
+async def _read_body(receive: Any, limit: int) -> tuple[bytes, bool]:
+    """The request body, stopping once it exceeds ``limit``; whether it was read to its end."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), True
+        if size > limit:
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, complete: bool, receive: Any) -> Any:
+    """A ``receive`` that hands over ``body`` first, then whatever is still to come."""
+    pending = True
+
+    async def replayed() -> dict[str, Any]:
+        nonlocal pending
+        if pending:
+            pending = False
+            return {"type": "http.request", "body": body, "more_body": not complete}
+        return await receive()
+
+    return replayed
+
+
+def _plain_spend(body: bytes) -> dict[str, float] | None:
+    """``{"spend": {name: number}}`` as a dict of floats; None for anything else (the route judges it)."""
+    try:
+        request = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(request, dict) or not request.keys() <= {"spend"}:
+        return None
+    spend = request.get("spend", {})
+    if not isinstance(spend, dict):
+        return None
+    if not all(type(amount) in (float, int) for amount in spend.values()):  # bool is not a number here
+        return None
+    return {name: float(amount) for name, amount in spend.items()}
 
 
 class _TokenGate:

@@ -40,6 +40,8 @@ class EvaluateResponse(BaseModel):
     channels: dict[str, ChannelOutcome]
     marginal_roi: dict[str, Interval]
     units: dict[str, str]
+    draws_used: int = Field(description="Posterior draws this answer comes from (serve --live-draws).")
+    draws_total: int = Field(description="Posterior draws in the surface.")
 
 
 class ChannelMeta(BaseModel):
@@ -60,6 +62,7 @@ class MetaResponse(BaseModel):
     reference: dict[str, Any]
     units: dict[str, str]
     n_draws: int
+    live_draws: int = Field(description="Draws what-if answers come from; planning uses all n_draws.")
     diagnostics_ok: bool
     warnings: list[str]
     budget_levels: list[float]

@@ -289,7 +289,9 @@ async function main() {
   const m = state.meta, ref = m.reference;
   $("run-info").textContent =
     `KPI ${m.kpi} · reference window ${ref.start} … ${ref.end} (${ref.periods} periods)` +
-    ` · ${m.n_draws} posterior draws · diagnostics ${m.diagnostics_ok ? "ok" : "FAILED"}`;
+    ` · ${m.n_draws} posterior draws` +
+    (m.live_draws < m.n_draws ? ` (what-if answers use a fixed subset of ${m.live_draws})` : "") +
+    ` · diagnostics ${m.diagnostics_ok ? "ok" : "FAILED"}`;
   if (m.warnings.length) $("warnings").innerHTML = `<div class="warn">` +
     m.warnings.map(w => String(w).replace(/</g, "&lt;")).join("<br>") + "</div>";
   $("opt-budget").value = Math.round(m.current_total);

@@ -54,7 +54,7 @@ class ResponseCurves:
         return kpi, revenue
 
     @functools.cached_property
-    def _point_major(self) -> dict[str, np.ndarray]:
+    def point_major(self) -> dict[str, np.ndarray]:
         """``(channel, point, draw)`` contiguous copies: a lookup then reads whole rows of
         draws instead of gathering strided values (3x faster single what-if queries)."""
         return {
@@ -73,7 +73,7 @@ class ResponseCurves:
         weight = np.clip((flat - low) / (high - low), 0.0, 1.0)[..., None]  # (channel, plan, 1)
         outs = []
         for table in tables:
-            values = self._point_major[table]  # (channel, point, draw)
+            values = self.point_major[table]  # (channel, point, draw)
             mixed = values[channel, index] * (1.0 - weight) + values[channel, index + 1] * weight
             outs.append(mixed.transpose(2, 1, 0).reshape((self.n_draws,) + spend.shape))
         return outs

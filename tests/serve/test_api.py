@@ -42,8 +42,10 @@ def test_whatif_matches_surface_evaluate_and_marginal(national_surface_dir):
     surface = Surface.load(national_surface_dir)
     whatif = WhatIf(surface)
     channels = surface.channels
-    for plan in ({}, {channels[0]: 0.0}, {channels[1]: 2.5 * surface.reference_spend[channels[1]]}):
+    for plan in ({}, {channels[0]: 0.0}, {channels[1]: 2.5 * surface.reference_spend[channels[1]]},
+                 {channels[2]: float(surface.curves.max_spend[2])}):  # the mROI step backs off the grid's end
         fast = whatif.evaluate(plan)
+        assert (fast["draws_used"], fast["draws_total"]) == (surface.n_draws, surface.n_draws)
         _close(fast, surface.evaluate(plan))
         _close(fast["marginal_roi"], surface.marginal(plan))
 
@@ -60,7 +62,9 @@ def test_meta_and_evaluate(client, national_surface_dir):
     low, high = body["outcome"]["ci_90"]
     assert low < body["outcome"]["mean"] < high
     assert set(body["marginal_roi"]) == set(names)
-    assert body["baseline_plan_outcome"]["mean"] == pytest.approx(meta["current_outcome"]["mean"])
+    # meta describes every draw; what-if answers come from the live subset, which meta names.
+    assert body["draws_used"] == meta["live_draws"] < meta["n_draws"] == body["draws_total"]
+    assert body["baseline_plan_outcome"]["mean"] == pytest.approx(meta["current_outcome"]["mean"], rel=1e-2)
     same = client.post("/api/evaluate", json={"spend": {}}).json()
     assert same["difference"]["mean"] == pytest.approx(0.0, abs=1e-6)
 
@@ -186,3 +190,64 @@ def test_server_process_never_imports_jax(national_surface_dir):
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_fast_path_and_route_give_the_same_answers(client):
+    """Plain JSON plans skip FastAPI's per-request work; anything else takes the route, same contract."""
+    plain = client.post("/api/evaluate", json={"spend": {"tv": 150000, "search": 90000.5}})
+    # A number written as a string is not plain: pydantic's lax parsing (the route) accepts it.
+    routed = client.post("/api/evaluate", json={"spend": {"tv": "150000", "search": "90000.5"}})
+    assert plain.status_code == routed.status_code == 200
+    assert plain.json() == routed.json()
+    assert plain.headers["content-type"] == "application/json"
+    empty = client.post("/api/evaluate", json={})  # spend defaults to the current plan, as in the model
+    assert empty.status_code == 200
+    assert empty.json() == client.post("/api/evaluate", json={"spend": {}}).json()
+    for body in (b"[1, 2]", b'{"spend": [1]}', b'{"spend": {"tv": null}}', b"{", b'{"spend": {"tv": 1e999}}'):
+        response = client.post("/api/evaluate", content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code in (400, 422), body
+        assert response.json()["detail"], body
+    # Not declared as JSON: the route's strict content-type check decides, not the fast path.
+    text = client.post("/api/evaluate", content=b'{"spend": {}}', headers={"Content-Type": "text/plain"})
+    assert text.status_code == 422
+
+
+def test_token_gate_guards_the_fast_path(national_surface_dir):
+    with TestClient(create_app(national_surface_dir, token="s3cret")) as gated:
+        assert gated.post("/api/evaluate", json={"spend": {}}).status_code == 401
+        allowed = gated.post("/api/evaluate", json={"spend": {}}, headers={"Authorization": "Bearer s3cret"})
+        assert allowed.status_code == 200
+        assert allowed.json()["difference"]["mean"] == pytest.approx(0, abs=1e-6)
+
+
+def test_factory_app_from_environment_serves_the_same_answers(national_surface_dir, monkeypatch):
+    from mixscope.serve.app import app_environment, create_app_from_env
+
+    for name in app_environment(national_surface_dir, None, None):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(MixscopeError, match="MIXSCOPE_SERVE_RUN_DIR"):
+        create_app_from_env()
+    for name, value in app_environment(national_surface_dir, "tok", 300).items():
+        monkeypatch.setenv(name, value)
+    plan = {"spend": {"tv": 1.2e6}}
+    with TestClient(create_app_from_env()) as from_env, \
+            TestClient(create_app(national_surface_dir, token="tok", live_draws=300)) as direct:
+        assert from_env.post("/api/evaluate", json=plan).status_code == 401  # the token came along
+        headers = {"Authorization": "Bearer tok"}
+        answer = from_env.post("/api/evaluate", json=plan, headers=headers).json()
+        assert answer["draws_used"] == 300
+        assert answer == direct.post("/api/evaluate", json=plan, headers=headers).json()
+
+
+def test_two_worker_processes_answer_like_one(national_surface_dir):
+    """``mixscope serve --workers 2``: uvicorn's workers load the app through the import-string factory."""
+    import httpx
+
+    from tests.serve.browser import running_server
+
+    plan = {"spend": {"tv": 1.1e6, "radio": 2.0e5}}
+    with TestClient(create_app(national_surface_dir)) as in_process:
+        expected = in_process.post("/api/evaluate", json=plan).json()
+    with running_server(national_surface_dir, "--workers", "2") as url:
+        answers = [httpx.post(f"{url}/api/evaluate", json=plan, timeout=30).json() for _ in range(8)]
+    assert all(answer == expected for answer in answers)
