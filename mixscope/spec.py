@@ -78,6 +78,9 @@ class SamplerSpec:
     seed: int = 0
     target_accept: float = 0.85
     max_tree_depth: int = 8
+    # One dense mass-matrix block over the national parameters (mixscope.model.initial):
+    # about half the leapfrog steps per draw on the bench model, but more divergences.
+    dense_mass: bool = False
 
 
 @dataclass(frozen=True)

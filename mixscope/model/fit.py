@@ -15,12 +15,19 @@ from numpyro.infer import MCMC, NUTS, init_to_median
 
 from mixscope import metrics
 from mixscope.data.dataset import Dataset
+from mixscope.model.compile_cache import enable_compile_cache
 from mixscope.model.diagnostics import Diagnostics, convergence, fit_statistics
 from mixscope.model.evaluate import (
     MROI_STEP,
     PosteriorEvaluation,
     evaluate_posterior,
     flatten_draws,
+)
+from mixscope.model.initial import (
+    initial_inverse_mass,
+    initial_positions,
+    latent_sites,
+    mass_blocks,
 )
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
@@ -83,12 +90,23 @@ def fit(
     experiments = tuple(experiments or ())
     scaling, inputs, config = prepare(spec, dataset, experiments)
     sampler = spec.sampler
+    enable_compile_cache()
+    started = time.perf_counter()
+    sites = latent_sites(inputs, config)
+    dense_blocks = mass_blocks(sites, config) if sampler.dense_mass else []
     kernel = NUTS(
         mmm_model,
         target_accept_prob=sampler.target_accept,
         max_tree_depth=sampler.max_tree_depth,
+        dense_mass=dense_blocks,
+        inverse_mass_matrix=initial_inverse_mass(inputs, config, sites, dense_blocks),
+        # Only a fallback: the starting points below are passed in, so NumPyro's own
+        # initialisation is dropped from the compiled program.
         init_strategy=init_to_median(num_samples=15),
     )
+    init_params = initial_positions(inputs, config, sampler.chains, sampler.seed)
+    if sampler.chains == 1:
+        init_params = {name: value[0] for name, value in init_params.items()}
     mcmc = MCMC(
         kernel,
         num_warmup=sampler.warmup,
@@ -97,8 +115,10 @@ def fit(
         chain_method=chain_method(sampler.chains),
         progress_bar=progress and os.environ.get("MIXSCOPE_NO_PROGRESS") is None,
     )
-    started = time.perf_counter()
-    mcmc.run(jax.random.PRNGKey(sampler.seed), inputs, config, extra_fields=("diverging",))
+    mcmc.run(
+        jax.random.PRNGKey(sampler.seed), inputs, config,
+        init_params=init_params, extra_fields=("diverging",),
+    )
     samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     diverging = np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"])
     fit_seconds = time.perf_counter() - started

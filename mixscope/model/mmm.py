@@ -188,6 +188,26 @@ def baseline(params: dict[str, Array], inputs: ModelInputs) -> Array:
 # --------------------------------------------------------------------------- the model
 
 
+def _take(values: Array, indices: tuple[int, ...]) -> Array:
+    """``values[..., indices]``, without a gather when the indices are all channels in order."""
+    if indices == tuple(range(values.shape[-1])):
+        return values
+    return values[..., np.array(indices)]
+
+
+def _in_channel_order(parts: dict[tuple[int, ...], Array], n_channels: int) -> Array:
+    """``(channel,)`` from per-group values keyed by channel indices.
+
+    A concatenation and a static permutation, not a scatter: scatters and their
+    gradients are among the slowest XLA ops on CPU, and this runs every leapfrog step.
+    """
+    order = [index for indices in parts for index in indices]
+    stacked = jnp.concatenate(list(parts.values()))
+    if order == list(range(n_channels)):
+        return stacked
+    return stacked[np.argsort(order)]
+
+
 def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     """NumPyro model; observed site ``kpi`` is masked outside the training periods."""
     n_geos, _, n_channels = inputs.media.shape
@@ -254,20 +274,19 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     revenue_per_beta = jnp.einsum(
         "gtc,gt,gc->c", saturated, inputs.outcome_weight, geo_multiplier
     )
-    beta = jnp.zeros(n_channels)
+    parts: dict[tuple[int, ...], Array] = {}
     if config.roi_channels:
-        idx = np.array(config.roi_channels)
+        idx = config.roi_channels
         roi = numpyro.sample(
             "roi", dist.LogNormal(config.roi_prior[:, 0], config.roi_prior[:, 1])
         )
-        beta = beta.at[idx].set(roi * inputs.spend_total[idx] / revenue_per_beta[idx])
+        parts[idx] = roi * inputs.spend_total[np.array(idx)] / _take(revenue_per_beta, idx)
     if config.coefficient_channels:
-        idx = np.array(config.coefficient_channels)
-        coef = numpyro.sample(
+        parts[config.coefficient_channels] = numpyro.sample(
             "coefficient",
             dist.LogNormal(config.coefficient_prior[:, 0], config.coefficient_prior[:, 1]),
         )
-        beta = beta.at[idx].set(coef)
+    beta = _in_channel_order(parts, n_channels)
     params["beta_media"] = numpyro.deterministic("beta_media", beta[None, :] * geo_multiplier)
     numpyro.deterministic("channel_roi", beta * revenue_per_beta / inputs.spend_total)
 

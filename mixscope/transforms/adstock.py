@@ -66,12 +66,15 @@ def apply_adstock(media: ArrayLike, weights: ArrayLike) -> Array:
     max_lag = weights.shape[-1]
     n_times = media.shape[-2]
     padded = jnp.pad(media, ((0, 0), (max_lag - 1, 0), (0, 0)))
-    # L is small and static: an unrolled sum of shifted slices beats a general conv.
-    out = jnp.zeros_like(media)
-    for lag in range(max_lag):
-        start = max_lag - 1 - lag
-        out = out + weights[:, lag] * padded[:, start : start + n_times, :]
-    return out
+    # One contraction over a stack of lagged copies: when media is fixed data (the
+    # model's inputs) XLA folds the stack into a constant, and the gradient with
+    # respect to the weights is a single dot. A running sum of shifted slices cost
+    # 6x more per gradient (bench/fit.py) and compiled slower.
+    lagged = jnp.stack(
+        [padded[:, max_lag - 1 - lag : max_lag - 1 - lag + n_times, :] for lag in range(max_lag)],
+        axis=-1,
+    )
+    return jnp.einsum("gtcl,cl->gtc", lagged, weights)
 
 
 def geometric_adstock(media: ArrayLike, decay: ArrayLike, max_lag: int) -> Array:
