@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,12 +28,16 @@ def report(name: str, results: dict[str, dict[str, Any]]) -> None:
     path.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
 
 
-def run_in_child(script: str, *arguments: str) -> dict[str, Any]:
+def run_in_child(script: str, *arguments: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``script`` with ``arguments`` in a fresh interpreter and parse its last line as JSON.
 
-    Each case gets its own process so its peak memory (``ru_maxrss``) is its own.
+    Each case gets its own process so its peak memory (``ru_maxrss``) is its own;
+    ``env`` adds to this process's environment.
     """
-    proc = subprocess.run([sys.executable, script, *arguments], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, script, *arguments], capture_output=True, text=True,
+        env={**os.environ, **(env or {})},
+    )
     if proc.returncode:
         print(proc.stderr[-2000:])
         raise SystemExit(proc.returncode)
