@@ -2,8 +2,9 @@
 
 Usage: ``.venv/bin/python bench/fit.py [--geo-geos 40] [--skip-geo]``.
 Each case runs twice in fresh processes: with an empty compile cache (wall time
-includes JIT compile) and again with the cache the first run filled. Prints a table and compares with the previous run stored in
-``bench/results/fit.json`` (updated after each run).
+includes JIT compile) and again with the cache the first run filled. Prints a
+table and compares with the previous run stored in ``bench/results/fit.json``
+(updated after each run).
 """
 
 from __future__ import annotations
