@@ -49,3 +49,11 @@ def national_surface_dir(national_run_dir, tmp_path_factory):
     options = SurfaceOptions(n_sobol=64, n_neighbourhood=16, check_plans=32, check_draws=120)
     build_surface(run_dir, options)
     return run_dir
+
+
+@pytest.fixture(scope="session")
+def surface(national_surface_dir):
+    """The national surface, loaded once (read-only: tests must not change it)."""
+    from mixscope.surface import Surface
+
+    return Surface.load(national_surface_dir)

@@ -18,12 +18,6 @@ from mixscope.plan import (
 )
 from mixscope.plan.constraints import project
 from mixscope.plan.objective import Scorer
-from mixscope.surface import Surface
-
-
-@pytest.fixture(scope="module")
-def surface(national_surface_dir):
-    return Surface.load(national_surface_dir)
 
 
 def _assert_feasible(result, constraints, surface):

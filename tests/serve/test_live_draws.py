@@ -21,11 +21,6 @@ from mixscope.serve.whatif import (
 from mixscope.surface import Surface
 
 
-@pytest.fixture(scope="module")
-def surface(national_surface_dir):
-    return Surface.load(national_surface_dir)
-
-
 def _plans(surface: Surface, count: int) -> list[dict[str, float]]:
     rng = np.random.default_rng(5)
     current = surface.historical_plan()

@@ -15,11 +15,6 @@ from mixscope.surface import Surface, allocation_design, budget_levels
 from mixscope.surface.store import read_manifest
 
 
-@pytest.fixture(scope="module")
-def surface(national_surface_dir):
-    return Surface.load(national_surface_dir)
-
-
 def _direct_incremental_revenue(run_dir, draw_indices, multipliers):
     """Per-draw incremental revenue of a plan computed straight from the model, not the surface."""
     from mixscope.model.evaluate import flatten_draws

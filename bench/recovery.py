@@ -1,0 +1,102 @@
+"""Benchmark: how much of the truly achievable uplift the recommendation gets, over seeds.
+
+For each simulation seed (156 weeks, 5 channels), one 8-week test halving each
+channel's spend is run in the history (10% standard error). The model is fitted
+twice on the same data, without the tests and with them as a likelihood
+(``mixscope.calibration``); each fit gets a surface, the planner recommends an
+allocation at the historical budget, and the simulation's true response scores
+it: recovery = true uplift of the recommendation / true uplift of the true
+optimum under the same constraints, with and without the default trust region.
+Also prints the true achievable uplift as a share of the current outcome (how
+much there is to find) and the mean absolute ROI error.
+
+Usage: ``.venv/bin/python bench/recovery.py [--seeds 3 1 2]``. Writes
+``bench/results/recovery.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("MIXSCOPE_NO_PROGRESS", "1")
+sys.path.insert(0, str(Path(__file__).parent))
+from _common import report  # noqa: E402
+
+SAMPLER = {"chains": 4, "warmup": 500, "draws": 500, "seed": 0}
+CHANNELS = ("tv", "search", "social", "display", "radio")
+TEST_STARTS = (20, 50, 80, 110, 140)
+
+
+def run_seed(seed: int) -> dict[str, dict]:
+    from mixscope.calibration import load_experiments
+    from mixscope.data import load_dataset
+    from mixscope.model import fit
+    from mixscope.model.run import save_run
+    from mixscope.plan import Constraints
+    from mixscope.simulate import (
+        SimulatedTest,
+        recovered_uplift,
+        simulate,
+        true_surface,
+        write_simulated_project,
+    )
+    from mixscope.surface import Surface
+    from mixscope.surface.build import SurfaceOptions, build_surface
+
+    folder = Path(tempfile.mkdtemp(prefix="mixscope-recovery-"))
+    tests = tuple(
+        SimulatedTest(channel, start, 8, spend_multiplier=0.5, relative_se=0.10)
+        for channel, start in zip(CHANNELS, TEST_STARTS, strict=True)
+    )
+    _, spec, truth = write_simulated_project(folder, 1, 156, seed, SAMPLER, experiments=tests)
+    dataset, _ = load_dataset(spec)
+    experiments = load_experiments(folder / "lifts.csv", dataset)
+    simulated = simulate(1, 156, seed, experiments=tests)
+    spend = simulated.frame[[f"{name}_spend" for name in CHANNELS]].to_numpy()[None]
+    rows = {}
+    for mode in ("uncalibrated", "lift tests"):
+        calibrated = mode != "uncalibrated"
+        run_spec = spec.with_calibration(folder / "lifts.csv", "likelihood") if calibrated else spec
+        result = fit(run_spec, dataset, progress=False, experiments=experiments if calibrated else ())
+        run_dir = save_run(result, folder / mode.replace(" ", "-"))
+        options = SurfaceOptions(n_sobol=64, n_neighbourhood=16, check_plans=16, check_draws=100)
+        build_surface(run_dir, options)
+        surface = Surface.load(run_dir)
+        truth_surface = true_surface(simulated.truth, spend, surface)
+        current = float(truth_surface.curves.incremental(surface.historical_plan())[0].sum())
+        roi = result.summary["roi"]
+        figures = {
+            "roi_mean_abs_rel_error": round(float(np.mean(
+                [abs(roi[c]["mean"] / truth["roi"][c] - 1) for c in CHANNELS])), 3),
+        }
+        for label, trust in (("trust_region", True), ("no_trust_region", False)):
+            share, achievable = recovered_uplift(surface, truth_surface, Constraints(trust_region=trust))
+            figures[f"recovered_{label}"] = round(share, 3)
+            figures[f"achievable_pct_of_media_outcome_{label}"] = round(100 * achievable / current, 1)
+        rows[f"seed {seed}, {mode}"] = figures
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[3, 1, 2])
+    args = parser.parse_args()
+    results: dict[str, dict] = {}
+    for seed in args.seeds:
+        results.update(run_seed(seed))
+    for mode in ("uncalibrated", "lift tests"):
+        for label in ("trust_region", "no_trust_region"):
+            shares = [v[f"recovered_{label}"] for k, v in results.items() if k.endswith(mode)]
+            results.setdefault(f"median over seeds, {mode}", {})[f"recovered_{label}"] = round(
+                float(np.median(shares)), 3)
+    report("recovery", results)
+
+
+if __name__ == "__main__":
+    main()
