@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/ridge.py
 	$(BIN)/python bench/serve.py
+	$(BIN)/python bench/recovery.py
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache
