@@ -17,6 +17,7 @@ Usage: ``.venv/bin/python bench/recovery.py [--seeds 3 1 2]``. Writes
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -87,15 +88,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[3, 1, 2])
     args = parser.parse_args()
-    results: dict[str, dict] = {}
+    per_seed: dict[str, dict] = {}
     for seed in args.seeds:
-        results.update(run_seed(seed))
-    for mode in ("uncalibrated", "lift tests"):
-        for label in ("trust_region", "no_trust_region"):
-            shares = [v[f"recovered_{label}"] for k, v in results.items() if k.endswith(mode)]
-            results.setdefault(f"median over seeds, {mode}", {})[f"recovered_{label}"] = round(
-                float(np.median(shares)), 3)
-    report("recovery", results)
+        rows = run_seed(seed)
+        print(json.dumps(rows), flush=True)  # progress, and figures kept if a later seed fails
+        per_seed.update(rows)
+    medians = {
+        f"median over seeds {args.seeds}, {mode}": {
+            f"recovered_{label}": round(float(np.median(
+                [row[f"recovered_{label}"] for key, row in per_seed.items() if key.endswith(mode)])), 3)
+            for label in ("trust_region", "no_trust_region")
+        }
+        for mode in ("uncalibrated", "lift tests")
+    }
+    report("recovery", {**per_seed, **medians})
 
 
 if __name__ == "__main__":
