@@ -366,6 +366,9 @@ def true_surface(truth: dict[str, Any], spend: np.ndarray, like: Any) -> Any:
     return Surface(true_curves, np.zeros(1), np.zeros(1), manifest)
 
 
+_TRUTH_STARTS = 32  # optimiser starts for the true optimum (true curves can be S-shaped)
+
+
 def recovered_uplift(surface: Any, truth_surface: Any, constraints: Any) -> tuple[float, float]:
     """Share of the truly achievable uplift that the model's recommendation gets, and that uplift.
 
@@ -386,5 +389,3 @@ def recovered_uplift(surface: Any, truth_surface: Any, constraints: Any) -> tupl
     achievable = max(true_value(best), true_value(recommended)) - true_value(current)
     return (true_value(recommended) - true_value(current)) / achievable, achievable
 
-
-_TRUTH_STARTS = 32

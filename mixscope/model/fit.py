@@ -23,12 +23,7 @@ from mixscope.model.evaluate import (
     evaluate_posterior,
     flatten_draws,
 )
-from mixscope.model.initial import (
-    initial_inverse_mass,
-    initial_positions,
-    latent_sites,
-    mass_blocks,
-)
+from mixscope.model.initial import warm_start
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
 from mixscope.spec import RunSpec
@@ -92,19 +87,18 @@ def fit(
     sampler = spec.sampler
     enable_compile_cache()
     started = time.perf_counter()
-    sites = latent_sites(inputs, config)
-    dense_blocks = mass_blocks(sites, config) if sampler.dense_mass else []
+    start = warm_start(inputs, config, sampler.chains, sampler.seed, sampler.dense_mass)
     kernel = NUTS(
         mmm_model,
         target_accept_prob=sampler.target_accept,
         max_tree_depth=sampler.max_tree_depth,
-        dense_mass=dense_blocks,
-        inverse_mass_matrix=initial_inverse_mass(inputs, config, sites, dense_blocks),
+        dense_mass=start.dense_blocks,
+        inverse_mass_matrix=start.inverse_mass,
         # Only a fallback: the starting points below are passed in, so NumPyro's own
         # initialisation is dropped from the compiled program.
         init_strategy=init_to_median(num_samples=15),
     )
-    init_params = initial_positions(inputs, config, sampler.chains, sampler.seed)
+    init_params = start.positions
     if sampler.chains == 1:
         init_params = {name: value[0] for name, value in init_params.items()}
     mcmc = MCMC(

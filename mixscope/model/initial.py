@@ -7,8 +7,9 @@ Beta draw is a rejection sampler, compiled in full), and the second about 750
 leapfrog steps per iteration over the first 100 warm-up iterations, because
 posterior scales span 0.003 (seasonality terms) to 1.4 (adstock logits).
 
-Here both come from the structure of the model instead: chains start at the
-prior's centre plus a seeded jitter, and the first mass matrix uses ordinary
+Here both come from the structure of the model instead (:func:`warm_start`):
+chains start at least-squares estimates of the baseline terms and the prior's
+centre for the rest, each with a seeded jitter, and the first mass matrix uses
 least-squares standard errors for the terms the data pin down (baseline
 regressors, noise) and a prior-sized scale for the rest. Warm-up adaptation
 replaces that matrix after its first window; only the road there is shorter.
@@ -16,6 +17,7 @@ replaces that matrix after its first window; only the road there is shorter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jax
@@ -26,43 +28,51 @@ from numpyro.distributions.transforms import biject_to
 from mixscope.model.inputs import ModelInputs
 from mixscope.model.mmm import ModelConfig, mmm_model
 
-JITTER = 0.5  # uniform half-width around the prior centre, unconstrained scale
+JITTER = 0.5  # largest uniform half-width around a starting point, unconstrained scale
 _PRIOR_SCALE_VARIANCE = 0.5  # first guess for terms the prior mostly shapes (unconstrained)
 _RIDGE = 1e-6  # keeps the least-squares normal matrix invertible with collinear columns
 
 
-def latent_sites(inputs: ModelInputs, config: ModelConfig) -> dict[str, tuple[int, ...]]:
-    """Name → shape of every sampled, unobserved site of :func:`mmm_model`."""
-    trace = jax.eval_shape(lambda: _prior_centre(inputs, config))
-    return {name: value.shape for name, value in trace.items()}
+@dataclass(frozen=True, eq=False)
+class WarmStart:
+    """Where the chains start and how NUTS first scales each parameter.
+
+    Attributes:
+        positions: ``{site: (chain, *site_shape)}`` unconstrained float32 starting
+            points, for ``MCMC.run(init_params=...)``.
+        dense_blocks: groups of sites sharing a dense mass-matrix block (NUTS's ``dense_mass``).
+        inverse_mass: NumPyro's structured first inverse mass matrix, ``{site names: diagonal}``.
+    """
+
+    positions: dict[str, np.ndarray]
+    dense_blocks: list[tuple[str, ...]]
+    inverse_mass: dict[tuple[str, ...], np.ndarray]
 
 
-def initial_positions(
-    inputs: ModelInputs, config: ModelConfig, n_chains: int, seed: int
-) -> dict[str, np.ndarray]:
-    """Per-chain starting points, unconstrained, near where the data put the baseline.
+def warm_start(
+    inputs: ModelInputs, config: ModelConfig, n_chains: int, seed: int, dense_mass: bool
+) -> WarmStart:
+    """Starting points and first mass matrix for :func:`mmm_model` (see the module docstring).
 
-    Baseline terms start at their least-squares estimates, everything else at
-    the prior's centre; each chain adds its own uniform jitter of half-width
-    ``JITTER`` or two initial standard deviations, whichever is smaller (a
-    seasonality term known to ±0.005 started 0.5 away costs hundreds of
-    leapfrog steps to walk back). Distinct per chain, so R-hat still sees
-    chains that settle in different places.
-
-    Returns ``{site: (chain, *site_shape)}`` float32 arrays for ``MCMC.run(init_params=...)``.
+    Each chain adds its own uniform jitter of half-width ``JITTER`` or two
+    initial standard deviations, whichever is smaller (a seasonality term known
+    to ±0.005 started 0.5 away costs hundreds of leapfrog steps to walk back);
+    distinct per chain, so R-hat still sees chains that settle in different places.
+    ``dense_mass`` puts the national parameters in one dense block (:func:`mass_blocks`).
     """
     centre = {name: np.asarray(value) for name, value in
               jax.jit(lambda: _prior_centre(inputs, config))().items()}
     baseline = _baseline_fit(inputs, config)
     rng = np.random.default_rng(seed)
-    positions = {}
+    positions, variances = {}, {}
     for name, value in centre.items():
         start = np.broadcast_to(baseline.centre.get(name, value), value.shape)
-        sd = np.sqrt(np.broadcast_to(baseline.variance.get(name, _PRIOR_SCALE_VARIANCE), value.shape))
-        half_width = np.minimum(JITTER, 2 * sd)
+        variances[name] = np.broadcast_to(baseline.variance.get(name, _PRIOR_SCALE_VARIANCE), value.shape)
+        half_width = np.minimum(JITTER, 2 * np.sqrt(variances[name]))
         jitter = rng.uniform(-1.0, 1.0, (n_chains, *value.shape)) * half_width
         positions[name] = (start[None] + jitter).astype(np.float32)
-    return positions
+    dense_blocks = mass_blocks(centre, config) if dense_mass else []
+    return WarmStart(positions, dense_blocks, _inverse_mass(variances, dense_blocks))
 
 
 def _prior_centre(inputs: ModelInputs, config: ModelConfig) -> dict:
@@ -83,7 +93,7 @@ def _prior_centre(inputs: ModelInputs, config: ModelConfig) -> dict:
     }
 
 
-def mass_blocks(sites: dict[str, tuple[int, ...]], config: ModelConfig) -> list[tuple[str, ...]]:
+def mass_blocks(sites: Iterable[str], config: ModelConfig) -> list[tuple[str, ...]]:
     """Sites sharing one dense mass-matrix block: all those without a geo axis.
 
     National parameters (ROI, saturation, adstock, trend…) are few and strongly
@@ -95,29 +105,14 @@ def mass_blocks(sites: dict[str, tuple[int, ...]], config: ModelConfig) -> list[
     return [tuple(sorted(name for name in sites if name not in geo_sites))]
 
 
-def initial_inverse_mass(
-    inputs: ModelInputs, config: ModelConfig, sites: dict[str, tuple[int, ...]],
-    dense_blocks: list[tuple[str, ...]],
+def _inverse_mass(
+    variances: dict[str, np.ndarray], dense_blocks: list[tuple[str, ...]]
 ) -> dict[tuple[str, ...], np.ndarray]:
-    """First inverse mass matrix, as NumPyro's structured ``{site names: diagonal}``.
-
-    Variances for the baseline regressors are least-squares standard errors of
-    a regression of the scaled KPI on geo intercepts, trend, seasonality,
-    controls and raw media; the noise scale's log has variance ``1 / (2n)``;
-    everything else gets a prior-sized variance.
-    """
-    variance = _baseline_fit(inputs, config).variance
-    per_site = {
-        name: np.broadcast_to(
-            np.asarray(variance.get(name, _PRIOR_SCALE_VARIANCE), dtype=np.float32), shape
-        ).ravel()
-        for name, shape in sites.items()
-    }
-    blocks: dict[tuple[str, ...], np.ndarray] = {
-        block: np.concatenate([per_site[name] for name in block]) for block in dense_blocks
-    }
+    """Per-site variances as NumPyro's structured diagonal: one entry per dense block, one per other site."""
+    diagonal = {name: variance.astype(np.float32).ravel() for name, variance in variances.items()}
+    blocks = {block: np.concatenate([diagonal[name] for name in block]) for block in dense_blocks}
     in_blocks = {name for block in dense_blocks for name in block}
-    blocks.update({(name,): per_site[name] for name in sites if name not in in_blocks})
+    blocks.update({(name,): diagonal[name] for name in diagonal if name not in in_blocks})
     return blocks
 
 
