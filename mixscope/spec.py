@@ -76,7 +76,7 @@ class SamplerSpec:
     warmup: int = 500
     draws: int = 500
     seed: int = 0
-    target_accept: float = 0.85
+    target_accept: float = 0.9
     max_tree_depth: int = 8
     # One dense mass-matrix block over the national parameters (mixscope.model.initial):
     # on the bench model half the leapfrog steps per draw and ~1.7x the bulk ESS per

@@ -50,31 +50,33 @@ def delayed_weights(decay: ArrayLike, peak: ArrayLike, max_lag: int) -> Array:
     return weights / weights.sum(axis=-1, keepdims=True)
 
 
-def apply_adstock(media: ArrayLike, weights: ArrayLike) -> Array:
+def apply_adstock(media: ArrayLike, weights: ArrayLike, channel_axis: int = -1) -> Array:
     """Convolve media with per-channel lag weights.
 
     Args:
-        media: ``(geo, time, channel)`` non-negative media.
+        media: ``(geo, time, channel)`` non-negative media; with ``channel_axis=0``,
+            ``(channel, ..., time)`` (see :mod:`mixscope.transforms` for why).
         weights: ``(channel, L)`` lag weights (see :func:`geometric_weights`).
+        channel_axis: position of the channel axis; time is the last other axis.
 
     Returns:
-        ``(geo, time, channel)`` adstocked media; period ``t`` gets
-        ``sum_l weights[c, l] * media[g, t - l, c]``.
+        adstocked media, same shape; period ``t`` gets
+        ``sum_l weights[c, l] * media[..., t - l, c]``.
     """
-    media = jnp.asarray(media)
     weights = jnp.asarray(weights)
+    by_channel = jnp.moveaxis(jnp.asarray(media), channel_axis, 0)  # (channel, ..., time)
     max_lag = weights.shape[-1]
-    n_times = media.shape[-2]
-    padded = jnp.pad(media, ((0, 0), (max_lag - 1, 0), (0, 0)))
+    n_times = by_channel.shape[-1]
+    padded = jnp.pad(by_channel, [(0, 0)] * (by_channel.ndim - 1) + [(max_lag - 1, 0)])
     # One contraction over a stack of lagged copies: when media is fixed data (the
     # model's inputs) XLA folds the stack into a constant, and the gradient with
     # respect to the weights is a single dot. A running sum of shifted slices cost
     # 6x more per gradient (bench/fit.py) and compiled slower.
     lagged = jnp.stack(
-        [padded[:, max_lag - 1 - lag : max_lag - 1 - lag + n_times, :] for lag in range(max_lag)],
+        [padded[..., max_lag - 1 - lag : max_lag - 1 - lag + n_times] for lag in range(max_lag)],
         axis=-1,
     )
-    return jnp.einsum("gtcl,cl->gtc", lagged, weights)
+    return jnp.moveaxis(jnp.einsum("c...l,cl->c...", lagged, weights), 0, channel_axis)
 
 
 def geometric_adstock(media: ArrayLike, decay: ArrayLike, max_lag: int) -> Array:

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mixscope.transforms import (
+    apply_adstock,
     delayed_adstock,
     delayed_weights,
     geometric_adstock,
@@ -75,3 +76,23 @@ def test_gradients_are_finite_at_zero_spend_and_zero_decay():
         assert np.all(np.isfinite(np.asarray(grad)))
     weights_grad = jax.grad(lambda d: geometric_weights(d, 5).sum())(jnp.array([0.0]))
     assert np.isfinite(np.asarray(weights_grad)).all()
+
+
+def test_channel_major_layout_gives_the_same_values():
+    """``channel_axis=0`` on ``(channel, geo, time)`` equals the default on ``(geo, time, channel)``."""
+    rng = np.random.default_rng(4)
+    media = rng.lognormal(0.0, 1.0, (3, 20, 4)).astype(np.float32)
+    media[:, :3] = 0.0
+    decay, peak = jnp.array([0.1, 0.4, 0.7, 0.9]), jnp.array([0.0, 1.0, 2.5, 4.0])
+    by_channel = np.moveaxis(media, -1, 0)
+    for weights in (geometric_weights(decay, 6), delayed_weights(decay, peak, 6)):
+        expected = apply_adstock(media, weights)
+        got = apply_adstock(by_channel, weights, channel_axis=0)
+        np.testing.assert_allclose(np.moveaxis(np.asarray(got), 0, -1), expected, rtol=1e-6)
+    half_saturation, slope = jnp.array([0.5, 1.0, 2.0, 4.0]), jnp.array([0.7, 1.0, 2.0, 3.0])
+    pairs = [
+        (hill(media, half_saturation, slope), hill(by_channel, half_saturation, slope, channel_axis=0)),
+        (logistic(media, slope), logistic(by_channel, slope, channel_axis=0)),
+    ]
+    for expected, got in pairs:
+        np.testing.assert_allclose(np.moveaxis(np.asarray(got), 0, -1), expected, rtol=1e-6)
