@@ -23,6 +23,7 @@ from _common import report, run_in_child  # noqa: E402
 
 def run_case(n_geos: int, n_weeks: int, chains: int, warmup: int, draws: int) -> dict:
     """Fit one simulated dataset in this process and return its figures."""
+    import arviz as az
     import numpy as np
 
     from mixscope.data import load_dataset
@@ -39,12 +40,15 @@ def run_case(n_geos: int, n_weeks: int, chains: int, warmup: int, draws: int) ->
     errors = {c: roi[c]["mean"] / truth["roi"][c] - 1 for c in truth["roi"]}
     covered = sum(roi[c]["ci_90"][0] <= truth["roi"][c] <= roi[c]["ci_90"][1] for c in truth["roi"])
     d = result.diagnostics
+    rhat = az.rhat(result.idata.posterior)
+    worst_site = max(rhat.data_vars, key=lambda name: float(rhat[name].max()))
     return {
         "case": f"{n_geos} geo x {n_weeks} wk x 5 ch, {chains}x({warmup}+{draws})",
         "wall_s": round(wall, 1),
         "sampling_s": round(result.fit_seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "max_rhat": round(d.max_rhat, 4),
+        "max_rhat_site": worst_site,
         "min_ess_bulk": round(d.min_ess_bulk),
         "ess_bulk_per_s": round(d.min_ess_bulk / wall, 1),
         "divergences": d.divergences,
