@@ -149,10 +149,10 @@ def _by_group(media: Array, groups, transform) -> Array:
     n_channels = media.shape[0]
     if len(groups) == 1 and groups[0].indices == tuple(range(n_channels)):
         return transform(groups[0], np.arange(n_channels), media)
-    parts = {
-        group.indices: transform(group, np.array(group.indices), media[np.array(group.indices)])
-        for group in groups
-    }
+    parts = {}
+    for group in groups:
+        idx = np.array(group.indices)
+        parts[group.indices] = transform(group, idx, media[idx])
     return _in_channel_order(parts, n_channels)
 
 
@@ -281,9 +281,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
 
     # Geo variation of media effects around the national effect (log scale).
     # Channel-major (channel, geo, time + tail): see mixscope.transforms.
-    saturated = saturated_by_channel(
-        params, np.ascontiguousarray(np.moveaxis(inputs.media, -1, 0)), config
-    )
+    saturated = saturated_by_channel(params, _channel_first(inputs.media), config)
     if config.is_geo:
         geo_sd = numpyro.sample("media_geo_sd", dist.HalfNormal(0.3).expand([n_channels]))
         geo_offset = numpyro.sample(
