@@ -8,9 +8,11 @@ allocation at the historical budget, and the simulation's true response scores
 it: recovery = true uplift of the recommendation / true uplift of the true
 optimum under the same constraints, with and without the default trust region.
 Also prints the true achievable uplift as a share of the current outcome (how
-much there is to find) and the mean absolute ROI error.
+much there is to find) and the mean absolute ROI error. Two truths:
+``DEFAULT_TRUTH``, whose history is already near its optimum, and
+``MISALLOCATED_TRUTH``, whose history is clearly off it.
 
-Usage: ``.venv/bin/python bench/recovery.py [--seeds 3 1 2]``. Writes
+Usage: ``.venv/bin/python bench/recovery.py [--seeds 3 1 2] [--truth default misallocated]``. Writes
 ``bench/results/recovery.json``.
 """
 
@@ -34,13 +36,15 @@ CHANNELS = ("tv", "search", "social", "display", "radio")
 TEST_STARTS = (20, 50, 80, 110, 140)
 
 
-def run_seed(seed: int) -> dict[str, dict]:
+def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
     from mixscope.calibration import load_experiments
     from mixscope.data import load_dataset
     from mixscope.model import fit
     from mixscope.model.run import save_run
     from mixscope.plan import Constraints
     from mixscope.simulate import (
+        DEFAULT_TRUTH,
+        MISALLOCATED_TRUTH,
         SimulatedTest,
         recovered_uplift,
         simulate,
@@ -55,10 +59,13 @@ def run_seed(seed: int) -> dict[str, dict]:
         SimulatedTest(channel, start, 8, spend_multiplier=0.5, relative_se=0.10)
         for channel, start in zip(CHANNELS, TEST_STARTS, strict=True)
     )
-    _, spec, truth = write_simulated_project(folder, 1, 156, seed, SAMPLER, experiments=tests)
+    channels = {"default": DEFAULT_TRUTH, "misallocated": MISALLOCATED_TRUTH}[truth_name]
+    _, spec, truth = write_simulated_project(
+        folder, 1, 156, seed, SAMPLER, experiments=tests, channels=channels
+    )
     dataset, _ = load_dataset(spec)
     experiments = load_experiments(folder / "lifts.csv", dataset)
-    simulated = simulate(1, 156, seed, experiments=tests)
+    simulated = simulate(1, 156, seed, experiments=tests, channels=channels)
     spend = simulated.frame[[f"{name}_spend" for name in CHANNELS]].to_numpy()[None]
     rows = {}
     for mode in ("uncalibrated", "lift tests"):
@@ -80,25 +87,30 @@ def run_seed(seed: int) -> dict[str, dict]:
             share, achievable = recovered_uplift(surface, truth_surface, Constraints(trust_region=trust))
             figures[f"recovered_{label}"] = round(share, 3)
             figures[f"achievable_pct_of_media_outcome_{label}"] = round(100 * achievable / current, 1)
-        rows[f"seed {seed}, {mode}"] = figures
+        rows[f"{truth_name} truth, seed {seed}, {mode}"] = figures
     return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[3, 1, 2])
+    parser.add_argument("--truth", choices=["default", "misallocated"], nargs="+",
+                        default=["default", "misallocated"])
     args = parser.parse_args()
     per_seed: dict[str, dict] = {}
-    for seed in args.seeds:
-        rows = run_seed(seed)
+    for truth_name, seed in ((name, seed) for name in args.truth for seed in args.seeds):
+        rows = run_seed(seed, truth_name)
         print(json.dumps(rows), flush=True)  # progress, and figures kept if a later seed fails
         per_seed.update(rows)
     medians = {
-        f"median over seeds {args.seeds}, {mode}": {
-            f"recovered_{label}": round(float(np.median(
-                [row[f"recovered_{label}"] for key, row in per_seed.items() if key.endswith(mode)])), 3)
+        f"{truth_name} truth, median over seeds {args.seeds}, {mode}": {
+            f"recovered_{label}": round(float(np.median([
+                row[f"recovered_{label}"] for key, row in per_seed.items()
+                if key.startswith(truth_name) and key.endswith(mode)
+            ])), 3)
             for label in ("trust_region", "no_trust_region")
         }
+        for truth_name in args.truth
         for mode in ("uncalibrated", "lift tests")
     }
     report("recovery", {**per_seed, **medians})

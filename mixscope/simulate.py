@@ -44,6 +44,18 @@ DEFAULT_TRUTH = (
     ChannelTruth("radio", 15_000, roi=1.2, decay=0.40, half_saturation=0.8, slope=1.8, flighting=0.2),
 )
 
+# A history whose mix is clearly off: display is over-funded far into saturation
+# (marginal ROI well under 1) while search, the best channel, is barely saturated.
+# DEFAULT_TRUTH's mix is close to its own optimum (1-4% of media outcome to gain),
+# less than the model's uncertainty; planning is tested where there is uplift to find.
+MISALLOCATED_TRUTH = (
+    DEFAULT_TRUTH[0],
+    ChannelTruth("search", 20_000, roi=3.5, decay=0.10, half_saturation=2.5, slope=1.2),
+    DEFAULT_TRUTH[2],
+    ChannelTruth("display", 45_000, roi=0.6, decay=0.20, half_saturation=0.6, slope=1.1),
+    DEFAULT_TRUTH[4],
+)
+
 
 @dataclass(frozen=True)
 class SimulatedTest:
