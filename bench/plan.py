@@ -58,9 +58,7 @@ def main() -> None:
         "frontier_30_levels_s": round(timed(lambda: frontier(surface, Constraints(trust_region=False),
                                                              np.linspace(0.5, 2.0, 30)), 1), 2),
     }
-    simulated = simulate(1, 156, args.seed)
-    spend = simulated.frame[[f"{name}_spend" for name in surface.channels]].to_numpy()[None]
-    truth_surface = true_surface(simulated.truth, spend, surface)
+    truth_surface = true_surface(simulate(1, 156, args.seed), surface)
     for label, trust in (("trust_region", True), ("no_trust_region", False)):
         share, achievable = recovered_uplift(surface, truth_surface, Constraints(trust_region=trust))
         figures[f"recovered_uplift_{label}"] = round(share, 3)

@@ -66,7 +66,6 @@ def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
     dataset, _ = load_dataset(spec)
     experiments = load_experiments(folder / "lifts.csv", dataset)
     simulated = simulate(1, 156, seed, experiments=tests, channels=channels)
-    spend = simulated.frame[[f"{name}_spend" for name in CHANNELS]].to_numpy()[None]
     rows = {}
     for mode in ("uncalibrated", "lift tests"):
         calibrated = mode != "uncalibrated"
@@ -76,7 +75,7 @@ def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
         options = SurfaceOptions(n_sobol=64, n_neighbourhood=16, check_plans=16, check_draws=100)
         build_surface(run_dir, options)
         surface = Surface.load(run_dir)
-        truth_surface = true_surface(simulated.truth, spend, surface)
+        truth_surface = true_surface(simulated, surface)
         current = float(truth_surface.curves.incremental(surface.historical_plan())[0].sum())
         roi = result.summary["roi"]
         figures = {

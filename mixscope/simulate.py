@@ -89,6 +89,13 @@ class SimulatedData:
     truth: dict = field(default_factory=dict)
     experiments: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    @property
+    def spend(self) -> np.ndarray:
+        """``(geo, time, channel)`` the simulated spend, channels in the truth's order."""
+        names = list(self.truth["roi"])
+        values = self.frame[[f"{name}_spend" for name in names]].to_numpy()
+        return values.reshape(self.truth["n_geos"], self.truth["n_weeks"], len(names))
+
 
 def simulate(
     n_geos: int = 1,
@@ -351,17 +358,17 @@ def write_simulated_project(
     return spec_path, parse_spec(raw, base_dir=folder, source=spec_path), sim.truth
 
 
-def true_surface(truth: dict[str, Any], spend: np.ndarray, like: Any) -> Any:
+def true_surface(simulated: SimulatedData, like: Any) -> Any:
     """A one-draw :class:`~mixscope.surface.Surface` holding the simulation's true response curves.
 
-    ``spend`` is the simulated ``(geo, time, channel)`` history and ``like`` a
-    surface fitted on it: the truth is laid on the same spend grid, reference
-    window and constraints, so the planner can find the true optimum and plans
-    can be scored against the truth.
+    ``like`` is a surface fitted on ``simulated``'s data: the truth is laid on
+    the same spend grid, reference window and constraints, so the planner can
+    find the true optimum and plans can be scored against the truth.
     """
     from mixscope.surface.runtime import Surface
     from mixscope.surface.scoring import ResponseCurves
 
+    truth, spend = simulated.truth, simulated.spend
     curves = like.curves
     periods = int(like.manifest["reference"]["periods"])
     start = spend.shape[1] - periods

@@ -40,9 +40,7 @@ def fitted_and_true(tmp_path_factory):
     run_dir = save_run(fit(spec, dataset, progress=False), folder / "run")
     build_surface(run_dir, SurfaceOptions(n_sobol=64, n_neighbourhood=16, check_plans=16, check_draws=100))
     surface = Surface.load(run_dir)
-    simulated = simulate(1, 156, SEED, channels=MISALLOCATED_TRUTH)
-    spend = simulated.frame[[f"{name}_spend" for name in surface.channels]].to_numpy()[None]
-    return surface, true_surface(simulated.truth, spend, surface)
+    return surface, true_surface(simulate(1, 156, SEED, channels=MISALLOCATED_TRUTH), surface)
 
 
 @pytest.mark.parametrize("trust_region", [True, False])
@@ -58,8 +56,7 @@ def test_the_misallocated_history_is_off_its_true_optimum():
     # Guards the scenario itself: at the true optimum, marginal ROIs are equal, so
     # a history whose true marginal ROIs differ several-fold is the case to plan.
     simulated = simulate(1, 156, SEED, channels=MISALLOCATED_TRUTH)
-    names = list(simulated.truth["roi"])
-    spend = simulated.frame[[f"{name}_spend" for name in names]].to_numpy()[None]
+    names, spend = list(simulated.truth["roi"]), simulated.spend
     base = true_contribution(simulated.truth, spend).sum(axis=(0, 1))
     bumped = true_contribution(simulated.truth, spend * 1.01).sum(axis=(0, 1))
     marginal_roi = (bumped - base) / (0.01 * spend.sum(axis=(0, 1)))
