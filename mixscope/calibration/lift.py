@@ -29,6 +29,7 @@ from jax import Array
 
 from mixscope.calibration.experiments import Experiment
 from mixscope.data.dataset import Dataset
+from mixscope.model.evaluate import draw_chunks
 from mixscope.model.inputs import ModelInputs, Scaling
 from mixscope.model.mmm import ModelConfig, saturated_media
 
@@ -222,9 +223,5 @@ def posterior_lift(
 ) -> np.ndarray:
     """``(draw, experiment)`` model-implied lift in KPI units for flattened draws."""
     run = jax.jit(jax.vmap(lambda params: implied_lift(params, lift, config)))
-    n_draws = next(iter(draws.values())).shape[0]
-    pieces = []
-    for start in range(0, n_draws, chunk_size):
-        chunk = {key: jnp.asarray(value[start : start + chunk_size]) for key, value in draws.items()}
-        pieces.append(np.asarray(run(chunk), dtype=float))
+    pieces = [np.asarray(run(chunk), dtype=float)[:kept] for chunk, kept in draw_chunks(draws, chunk_size)]
     return np.concatenate(pieces) * lift.unit

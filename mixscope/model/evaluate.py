@@ -6,7 +6,7 @@ stays bounded on large posteriors (geo × time × channel × draws).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import jax
@@ -58,6 +58,23 @@ def flatten_draws(posterior: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def draw_chunks(
+    draws: Mapping[str, np.ndarray], chunk_size: int
+) -> Iterator[tuple[dict[str, jax.Array], int]]:
+    """Flattened draws in chunks of one shape: ``(chunk, kept)`` pairs.
+
+    Every chunk has ``min(chunk_size, n_draws)`` rows, the last padded with the
+    final draw, so a jitted evaluation compiles once (a second compile for the
+    short last chunk took ~40% of a national ``evaluate_posterior``); keep the
+    first ``kept`` rows of what a chunk gives.
+    """
+    n_draws = next(iter(draws.values())).shape[0]
+    size = min(chunk_size, n_draws)
+    for start in range(0, n_draws, size):
+        rows = np.minimum(np.arange(start, start + size), n_draws - 1)
+        yield {name: jnp.asarray(value[rows]) for name, value in draws.items()}, min(size, n_draws - start)
+
+
 def evaluate_posterior(
     draws: Mapping[str, np.ndarray],
     inputs: ModelInputs,
@@ -88,9 +105,8 @@ def evaluate_posterior(
     n_draws = next(iter(draws.values())).shape[0]
     pieces: dict[str, list[np.ndarray]] = {}
     window_sum = None
-    for start in range(0, n_draws, chunk_size):
-        chunk = {k: jnp.asarray(v[start : start + chunk_size]) for k, v in draws.items()}
-        result = jax.device_get(run(chunk, media_step))
+    for chunk, kept in draw_chunks(draws, chunk_size):
+        result = {k: v[:kept] for k, v in jax.device_get(run(chunk, media_step)).items()}
         window = result.pop("window")
         partial = window.sum(axis=0, dtype=np.float64)
         window_sum = partial if window_sum is None else window_sum + partial

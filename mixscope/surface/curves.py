@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from mixscope.model.evaluate import draw_chunks
 from mixscope.model.inputs import ModelInputs
 from mixscope.model.mmm import ModelConfig, adstock, baseline, media_contribution, saturate
 
@@ -133,16 +134,10 @@ def plan_response(
         }
 
     run = jax.jit(jax.vmap(one_draw))
-    n_draws = next(iter(draws.values())).shape[0]
     pieces: dict[str, list[np.ndarray]] = {}
-    chunk_size = min(chunk_size, n_draws)
-    for start in range(0, n_draws, chunk_size):
-        taken = min(chunk_size, n_draws - start)
-        # Pad the last chunk to the compiled shape rather than compiling a second time.
-        rows = np.minimum(np.arange(start, start + chunk_size), n_draws - 1)
-        chunk = {name: jnp.asarray(value[rows]) for name, value in draws.items()}
+    for chunk, kept in draw_chunks(draws, chunk_size):
         for name, value in jax.device_get(run(chunk)).items():
-            pieces.setdefault(name, []).append(np.asarray(value, dtype=np.float64)[:taken])
+            pieces.setdefault(name, []).append(np.asarray(value, dtype=np.float64)[:kept])
         if on_chunk is not None:
-            on_chunk(taken)
+            on_chunk(kept)
     return PlanResponse(**{name: np.concatenate(parts) for name, parts in pieces.items()})
