@@ -33,6 +33,8 @@ from _common import report  # noqa: E402
 
 SAMPLER = {"chains": 4, "warmup": 500, "draws": 500, "seed": 0}
 CHANNELS = ("tv", "search", "social", "display", "radio")
+TRUTHS = ("default", "misallocated")  # DEFAULT_TRUTH, MISALLOCATED_TRUTH in mixscope.simulate
+MODES = ("uncalibrated", "lift tests")
 TEST_STARTS = (20, 50, 80, 110, 140)
 
 
@@ -59,7 +61,7 @@ def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
         SimulatedTest(channel, start, 8, spend_multiplier=0.5, relative_se=0.10)
         for channel, start in zip(CHANNELS, TEST_STARTS, strict=True)
     )
-    channels = {"default": DEFAULT_TRUTH, "misallocated": MISALLOCATED_TRUTH}[truth_name]
+    channels = dict(zip(TRUTHS, (DEFAULT_TRUTH, MISALLOCATED_TRUTH), strict=True))[truth_name]
     _, spec, truth = write_simulated_project(
         folder, 1, 156, seed, SAMPLER, experiments=tests, channels=channels
     )
@@ -67,7 +69,7 @@ def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
     experiments = load_experiments(folder / "lifts.csv", dataset)
     simulated = simulate(1, 156, seed, experiments=tests, channels=channels)
     rows = {}
-    for mode in ("uncalibrated", "lift tests"):
+    for mode in MODES:
         calibrated = mode != "uncalibrated"
         run_spec = spec.with_calibration(folder / "lifts.csv", "likelihood") if calibrated else spec
         result = fit(run_spec, dataset, progress=False, experiments=experiments if calibrated else ())
@@ -93,25 +95,21 @@ def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[3, 1, 2])
-    parser.add_argument("--truth", choices=["default", "misallocated"], nargs="+",
-                        default=["default", "misallocated"])
+    parser.add_argument("--truth", choices=TRUTHS, nargs="+", default=list(TRUTHS))
     args = parser.parse_args()
     per_seed: dict[str, dict] = {}
+    recovered: dict[tuple[str, str, str], list[float]] = {}  # (truth, mode, label) -> per seed
     for truth_name, seed in ((name, seed) for name in args.truth for seed in args.seeds):
         rows = run_seed(seed, truth_name)
         print(json.dumps(rows), flush=True)  # progress, and figures kept if a later seed fails
         per_seed.update(rows)
-    medians = {
-        f"{truth_name} truth, median over seeds {args.seeds}, {mode}": {
-            f"recovered_{label}": round(float(np.median([
-                row[f"recovered_{label}"] for key, row in per_seed.items()
-                if key.startswith(truth_name) and key.endswith(mode)
-            ])), 3)
-            for label in ("trust_region", "no_trust_region")
-        }
-        for truth_name in args.truth
-        for mode in ("uncalibrated", "lift tests")
-    }
+        for mode, row in zip(MODES, rows.values(), strict=True):
+            for label in ("trust_region", "no_trust_region"):
+                recovered.setdefault((truth_name, mode, label), []).append(row[f"recovered_{label}"])
+    medians: dict[str, dict] = {}
+    for (truth_name, mode, label), shares in recovered.items():
+        key = f"{truth_name} truth, median over seeds {args.seeds}, {mode}"
+        medians.setdefault(key, {})[f"recovered_{label}"] = round(float(np.median(shares)), 3)
     report("recovery", {**per_seed, **medians})
 
 
