@@ -7,7 +7,7 @@ import math
 import pytest
 
 from mixscope.errors import SpecError
-from mixscope.spec import GEO_STARTER_DRAWS, PriorSpec, SamplerSpec, load_spec, parse_spec, starter_spec
+from mixscope.spec import GEO_STARTER_SAMPLER, PriorSpec, SamplerSpec, load_spec, parse_spec, starter_spec
 
 BASE = {
     "data": {"path": "data.csv", "kpi": "revenue", "controls": ["price"]},
@@ -82,7 +82,9 @@ def test_starter_spec_conventions():
         "search": {"spend": "search_spend"},
     }
     assert spec["data"]["controls"] == ["price"]
-    assert spec["sampler"]["draws"] == GEO_STARTER_DRAWS  # geo posteriors need more draws
+    # Geo posteriors need more draws, at a lower target_accept to keep the time.
+    assert spec["sampler"]["draws"] == GEO_STARTER_SAMPLER.draws > SamplerSpec().draws
+    assert spec["sampler"]["target_accept"] == GEO_STARTER_SAMPLER.target_accept
     parse_spec(spec)  # a starter spec is always a valid spec
     national = starter_spec({name: numeric for name, numeric in columns.items() if name != "geo"}, "d.csv")
     assert national["sampler"]["draws"] == SamplerSpec().draws
