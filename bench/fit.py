@@ -67,6 +67,11 @@ def run_case(
     }
 
 
+def _case(n_geos: int, sampler: SamplerSpec) -> list:
+    """:func:`run_case`'s arguments for 156 weeks of ``n_geos`` geos under ``sampler``."""
+    return [n_geos, 156, sampler.chains, sampler.warmup, sampler.draws, sampler.target_accept]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--geo-geos", type=int, default=40)
@@ -76,12 +81,10 @@ def main() -> None:
     if args.case:  # child process: one case, so peak memory is per case
         print(json.dumps(run_case(*json.loads(args.case))))
         return
-    national = SamplerSpec()
-    cases = [[1, 156, national.chains, national.warmup, national.draws, national.target_accept]]
+    cases = [_case(1, SamplerSpec())]
     if not args.skip_geo:
         # Geo data at what `mixscope init` writes for it: more draws (mixscope.spec).
-        geo = GEO_STARTER_SAMPLER
-        cases.append([args.geo_geos, 156, geo.chains, geo.warmup, geo.draws, geo.target_accept])
+        cases.append(_case(args.geo_geos, GEO_STARTER_SAMPLER))
     results = {}
     for case in cases:
         # Cold: an empty compile cache, so the wall time includes every JIT compile.
