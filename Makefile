@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# llama.cpp is built without -march=native: on a Sapphire Rapids CPU (AMX,
+# AVX-512) the native build segfaulted in llama_decode on the test model; the
+# portable AVX2 build passes. No pip cache, so a native wheel built earlier on
+# this machine is not reused.
 $(VENV)/.installed-llm: pyproject.toml | $(STAMP)
-	$(BIN)/pip install -q -e '.[test,llm]'
+	CMAKE_ARGS="-DGGML_NATIVE=OFF $$CMAKE_ARGS" $(BIN)/pip install -q --no-cache-dir -e '.[test,llm]'
 	touch $@
 
 demo: $(STAMP)
