@@ -402,7 +402,3 @@ def test_bad_spec(edit, expects, make_spec_dict, make_spec):
     for text in expects:
         assert text in message, message
     assert "Traceback" not in message and "\n" not in message
-
-
-def test_many_bad_inputs_are_covered():
-    assert len(DATA_CASES) + len(LOAD_CASES) + len(SPEC_CASES) >= 20

@@ -40,32 +40,55 @@ def _assert_feasible(result, constraints, surface):
         assert np.all(spend <= trust * current + tolerance)
 
 
-CHANNELS = ("tv", "search", "social", "display", "radio")
-
-
 @st.composite
-def constraint_sets(draw):
-    current_total = 8.8e6  # about the fixture's reference spend; infeasible draws are fine
-    some = st.lists(st.sampled_from(CHANNELS), max_size=2, unique=True)
+def constraint_sets(draw, channels: tuple[str, ...], current: np.ndarray):
+    """Constraints in multiples of each channel's current spend; some sets contradict on purpose."""
+    some = st.lists(st.sampled_from(channels), max_size=2, unique=True)
+
+    def amount(name: str, low: float, high: float) -> float:
+        return draw(st.floats(low, high)) * current[channels.index(name)]
+
     return Constraints(
-        budget=draw(st.floats(0.5, 1.6)) * current_total,
-        minimum={name: draw(st.floats(0, 2.5e6)) for name in draw(some)},
-        maximum={name: draw(st.floats(1e5, 4e6)) for name in draw(some)},
+        budget=draw(st.floats(0.6, 1.5)) * current.sum(),
+        minimum={name: amount(name, 0.0, 0.9) for name in draw(some)},
+        maximum={name: amount(name, 0.8, 2.5) for name in draw(some)},
         max_change=draw(st.one_of(st.none(), st.floats(0.0, 0.8))),
         locked=tuple(draw(some)),
         trust_region=draw(st.booleans()),
     )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(constraints=constraint_sets())
-def test_every_constraint_holds_or_the_conflict_is_named(surface, constraints):
-    try:
-        result = optimize(surface, constraints, near_optimal_tolerance=None, starts=3)
-    except PlanError as error:
-        assert any(word in str(error) for word in ("Infeasible", "--min", "--max", "--lock")), str(error)
-        return
-    _assert_feasible(result, constraints, surface)
+# Share of the generated sets the optimiser must answer. Measured on the national fixture: 26 of 40
+# (the rest refused with a named conflict: minimums above the budget, locks or maximums the budget
+# cannot fit into, trust-region caps).
+FEASIBLE_SHARE = 0.5
+
+
+def test_every_constraint_holds_or_the_conflict_is_named(surface):
+    """Each answer satisfies every constraint, or names the conflict; and most sets get an answer.
+
+    Without the share, an optimiser that refused everything would pass: refusals only have
+    to name a conflict. The examples are derandomised, so the share is the same on every run.
+    """
+    feasible: list[bool] = []
+
+    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(constraints=constraint_sets(surface.channels, surface.historical_plan()))
+    def answer_or_named_conflict(constraints):
+        try:
+            result = optimize(surface, constraints, near_optimal_tolerance=None, starts=3)
+        except PlanError as error:
+            named = ("Infeasible", "--min", "--max", "--lock")
+            assert any(word in str(error) for word in named), str(error)
+            feasible.append(False)
+            return
+        _assert_feasible(result, constraints, surface)
+        feasible.append(True)
+
+    answer_or_named_conflict()
+    assert len(feasible) >= 40, len(feasible)
+    assert sum(feasible) >= FEASIBLE_SHARE * len(feasible), f"{sum(feasible)} of {len(feasible)} feasible"
 
 
 def test_optimum_beats_random_feasible_plans_and_current(surface):

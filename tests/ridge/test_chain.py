@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -30,5 +31,11 @@ def test_ridge_run_through_surface_whatif_plan_frontier_explain_report(ridge_fit
     assert len(frontier) == 3
     explained = json.loads(invoke("explain", run_dir, "--json").stdout)
     assert explained["summary"] and explained["verified"]
-    invoke("report", run_dir, "-o", tmp_path / "report.html")
-    assert (tmp_path / "report.html").stat().st_size > 100_000
+    built = json.loads(invoke("report", run_dir, "-o", tmp_path / "report.html", "--json").stdout)
+    assert built["unavailable"] == {} and "plan" in built["sections"] and "curves" in built["sections"]
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<dt>engine</dt><dd>ridge</dd>" in text
+    # Bootstrap replicates have no R-hat: the report says n/a rather than invent one.
+    assert "<td>max R-hat</td><td>n/a</td>" in text
+    for key in ("curves", "plan"):  # charts drawn from the ridge run's surface
+        assert re.search(rf"<section id='{key}' data-charts='[1-9]", text), key

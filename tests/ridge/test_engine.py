@@ -87,31 +87,48 @@ def test_run_directory_round_trip(ridge_fit, tmp_path):
 
 
 def test_surface_builds_on_a_ridge_run(ridge_fit, tmp_path):
+    from mixscope.surface import Surface
     from mixscope.surface.build import SurfaceOptions, build_surface
 
     result, _ = ridge_fit
     path = save_run(result, tmp_path / "run")
     options = SurfaceOptions(n_sobol=16, n_neighbourhood=4, check_plans=8, check_draws=20, grid_points=61)
-    build = build_surface(path, options)
-    assert build.path.exists()
+    build_surface(path, options)
+    surface = Surface.load(path)
+    assert surface.n_draws == SMALL_SEARCH["bootstraps"]  # one curve per bootstrap replicate
+    # On this coarse 61-point grid (the default is 241): 0.78% of the media outcome measured.
+    assert surface.manifest["interpolation_error"]["max_relative_error_media"] < 0.01
+    # The historical plan reproduces the observed KPI of the reference window, as for a Bayesian run.
+    observed = result.dataset.kpi[:, -52:].sum()
+    assert surface.outcome(surface.historical_plan()).outcome.mean() == pytest.approx(observed, rel=1e-9)
+    # The curves carry the replicates' ROI spread: the surface's ROI at the historical plan varies by draw.
+    roi = surface.outcome(surface.historical_plan()).roi()
+    assert np.all(roi.std(axis=0) > 0)
+
+
+# Spend-weighted total ROI of a fit over the true one, on the national fixture (seed 3).
+# The no-search baseline: 0.82 measured. The small search (SMALL_SEARCH, seed 0): 0.59 measured,
+# 0.45-0.59 over search seeds 0-2; it underestimates because DECOMP.RSSD pulls candidates towards
+# equal ROIs and zeroes small channels (docs/notes/issue-7.md). The engine is being improved: raise
+# the lower bounds as it gets better; the upper bounds leave room to approach the truth.
+RIDGE_BASELINE_TOTAL_ROI_RATIO = (0.7, 1.25)
+RIDGE_SEARCH_TOTAL_ROI_RATIO = (0.5, 1.3)
 
 
 def test_recovery_on_simulated_truth(ridge_dataset, ridge_fit):
-    """ROI errors of the fast baseline and of a (small) search; the bench reports the full search.
-
-    The thresholds are loose on purpose: they catch a broken engine, not the known
-    DECOMP.RSSD pull towards equal ROIs (docs/notes/issue-7.md has the figures).
-    """
+    """ROI errors of the fast baseline and of a (small) search; the bench reports the full search."""
     spec, dataset, truth = ridge_dataset
     spend = {c: float(dataset.spend[..., i].sum()) for i, c in enumerate(dataset.channels)}
     true_total = _total_roi(truth["roi"], spend)
     baseline = fit_ridge(spec, dataset, iterations=0, bootstraps=0)
     base_roi = baseline.summary["ridge"]["point_roi"]
-    assert abs(_total_roi(base_roi, spend) / true_total - 1) < 0.35
-    assert abs(_rel_errors(base_roi, truth)["search"]) < 0.25  # the largest effect is found
+    low, high = RIDGE_BASELINE_TOTAL_ROI_RATIO
+    assert low < _total_roi(base_roi, spend) / true_total < high
+    assert abs(_rel_errors(base_roi, truth)["search"]) < 0.25  # the largest effect is found (0.4% off)
     assert baseline.summary["ridge"]["cv"]["chosen"] <= 0.01  # strong signal: little shrinkage
     searched = ridge_fit[0].summary["ridge"]["point_roi"]
-    assert 0.3 < _total_roi(searched, spend) / true_total < 1.3
+    low, high = RIDGE_SEARCH_TOTAL_ROI_RATIO
+    assert low < _total_roi(searched, spend) / true_total < high
 
 
 def test_bootstrap_intervals_cover_the_truth_given_the_true_transforms(ridge_dataset):

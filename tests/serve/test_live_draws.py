@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from mixscope import metrics
@@ -19,6 +18,7 @@ from mixscope.serve.whatif import (
     parse_live_draws,
 )
 from mixscope.surface import Surface
+from tests.serve.clients import local_client
 
 
 def _plans(surface: Surface, count: int) -> list[dict[str, float]]:
@@ -90,8 +90,8 @@ def test_bad_live_draws_are_a_cli_error(national_surface_dir):
 
 def test_api_says_which_draws_and_planning_keeps_every_draw(national_surface_dir, surface):
     assert surface.n_draws > DEFAULT_LIVE_DRAWS  # the fixture exercises the default subset
-    with TestClient(create_app(national_surface_dir)) as live, \
-            TestClient(create_app(national_surface_dir, live_draws=None)) as every:
+    with local_client(create_app(national_surface_dir)) as live, \
+            local_client(create_app(national_surface_dir, live_draws=None)) as every:
         meta = live.get("/api/meta").json()
         assert (meta["live_draws"], meta["n_draws"]) == (DEFAULT_LIVE_DRAWS, surface.n_draws)
         assert every.get("/api/meta").json()["live_draws"] == surface.n_draws
@@ -111,13 +111,17 @@ def test_api_says_which_draws_and_planning_keeps_every_draw(national_surface_dir
 
 
 def test_live_draw_error_measures_the_subset(surface):
+    """The default subset keeps the README's promise: 90% interval ends move by at most 7-12% of
+    the interval's width, P(beats current) by at most 2.3 points (1,000 of this fixture's 1,600
+    draws, 40 plans: at most 5.2% and 1.8 points measured)."""
     plans = _plans(surface, 40)
-    error = live_draw_error(surface, 300, plans)
-    assert (error["live_draws"], error["draws_total"], error["plans"]) == (300, surface.n_draws, 40)
+    error = live_draw_error(surface, DEFAULT_LIVE_DRAWS, plans)
+    expected = (DEFAULT_LIVE_DRAWS, surface.n_draws, 40)
+    assert (error["live_draws"], error["draws_total"], error["plans"]) == expected
     for quantity in ("outcome", "difference", "contribution", "roi", "marginal_roi"):
         median = error[f"{quantity}_median_error_of_ci90_width"]
         worst = error[f"{quantity}_max_error_of_ci90_width"]
-        assert 0 < median <= worst < 1, quantity  # a subset moves intervals, by a fraction of their width
-    assert 0 <= error["prob_beats_max_abs_error"] < 0.2
+        assert 0 < median <= worst <= 0.12, quantity  # a subset moves intervals, a little
+    assert 0 < error["prob_beats_max_abs_error"] <= 0.023
     exact = live_draw_error(surface, surface.n_draws, plans[:5])  # every draw: nothing moves
     assert all(value == 0 for key, value in exact.items() if "error" in key)
