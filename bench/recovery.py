@@ -12,8 +12,8 @@ much there is to find) and the mean absolute ROI error. Two truths:
 ``DEFAULT_TRUTH``, whose history is already near its optimum, and
 ``MISALLOCATED_TRUTH``, whose history is clearly off it.
 
-Usage: ``.venv/bin/python bench/recovery.py [--seeds 3 1 2] [--truth default misallocated]``. Writes
-``bench/results/recovery.json``.
+Usage: ``.venv/bin/python bench/recovery.py [--seeds 3 1 2] [--truth default misallocated]``. Appends
+the run to ``bench/results/recovery.jsonl`` and exits 1 when a median misses its target in ``TARGETS``.
 """
 
 from __future__ import annotations
@@ -29,13 +29,27 @@ import numpy as np
 
 os.environ.setdefault("MIXSCOPE_NO_PROGRESS", "1")
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import report  # noqa: E402
+from _common import Target, report  # noqa: E402
 
 SAMPLER = {"chains": 4, "warmup": 500, "draws": 500, "seed": 0}
 CHANNELS = ("tv", "search", "social", "display", "radio")
 TRUTHS = ("default", "misallocated")  # DEFAULT_TRUTH, MISALLOCATED_TRUTH in mixscope.simulate
 MODES = ("uncalibrated", "lift tests")
 TEST_STARTS = (20, 50, 80, 110, 140)
+
+# Medians over seeds 3, 1, 2 (README, Performance), each less the 0.1 that small changes to the fit
+# move an uncalibrated share by. DEFAULT_TRUTH's history is already near its optimum, so its
+# uncalibrated share is the weakest: 0.60 (0.57-0.78) with the trust region, 0.92 with lift tests.
+# MISALLOCATED_TRUTH: 0.950 / 0.904 (trust region / none) uncalibrated, 0.992 / 0.949 with lift tests;
+# tests/plan/test_recovery.py holds seed 3 of it to 0.9.
+TARGETS = (
+    Target("recovered_trust_region", at_least=0.5, cases="median, default truth, uncalibrated"),
+    Target("recovered_trust_region", at_least=0.8, cases="median, default truth, lift tests"),
+    Target("recovered_trust_region", at_least=0.9, cases="median, misallocated truth, uncalibrated"),
+    Target("recovered_no_trust_region", at_least=0.85, cases="median, misallocated truth, uncalibrated"),
+    Target("recovered_trust_region", at_least=0.95, cases="median, misallocated truth, lift tests"),
+    Target("recovered_no_trust_region", at_least=0.9, cases="median, misallocated truth, lift tests"),
+)
 
 
 def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
@@ -108,9 +122,9 @@ def main() -> None:
                 recovered.setdefault((truth_name, mode, label), []).append(row[f"recovered_{label}"])
     medians: dict[str, dict] = {}
     for (truth_name, mode, label), shares in recovered.items():
-        key = f"{truth_name} truth, median over seeds {args.seeds}, {mode}"
+        key = f"median, {truth_name} truth, {mode}, seeds {args.seeds}"
         medians.setdefault(key, {})[f"recovered_{label}"] = round(float(np.median(shares)), 3)
-    report("recovery", {**per_seed, **medians})
+    report("recovery", {**per_seed, **medians}, TARGETS)
 
 
 if __name__ == "__main__":

@@ -3,10 +3,12 @@
 Usage: ``.venv/bin/python bench/ridge.py [--iterations 2000] [--trials 5]``.
 Fits the simulated 156-week × 5-channel national case (the same data as
 ``bench/fit.py``) with a full search and with the no-search baseline, prints
-the figures beside the Bayesian model's ROI errors from ``bench/results/fit.json``,
-and compares with the previous run stored in ``bench/results/ridge.json``
-(rewritten after each run). ``front_sha256`` must not change between runs of
-the same code: the same seed gives the same Pareto front.
+the figures beside the Bayesian model's ROI errors from the latest national
+run in ``bench/results/fit.jsonl`` and beside the previous ridge run, appends
+this run to ``bench/results/ridge.jsonl`` and exits 1 when a target in
+``TARGETS`` is missed. ``front_sha256`` must not change between runs of the
+same code (the same seed gives the same Pareto front): a run at the commit of
+the previous one, both without uncommitted changes, fails if it differs.
 """
 
 from __future__ import annotations
@@ -21,10 +23,23 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _common import report, run_in_child  # noqa: E402
+from _common import Target, git_state, history, previous_figures, report, run_in_child  # noqa: E402
 
-BAYES_RESULTS = Path(__file__).parent / "results" / "fit.json"
 BAYES_CASE = "1 geo x 156 wk x 5 ch, 4x(500+500)"
+
+# The searched candidate's ROI errors are about twice the Bayesian model's (README; 0.24 there):
+# 0.47 measured at 5 x 2000 on seed 3. The engine is being improved (issue 7's DECOMP.RSSD pull
+# towards equal ROIs); lower these bounds as it gets better, never raise them to pass.
+RIDGE_SEARCH_MAX_ROI_ERROR = 0.5
+RIDGE_BASELINE_MAX_ROI_ERROR = 0.45  # the no-search baseline: 0.37 measured
+TARGETS = (
+    Target("roi_mean_abs_rel_error", at_most=RIDGE_SEARCH_MAX_ROI_ERROR, cases="x2000",
+           source="README: about twice the Bayesian error; 0.47 measured"),
+    Target("roi_mean_abs_rel_error", at_most=RIDGE_BASELINE_MAX_ROI_ERROR, cases="baseline",
+           source="0.37 measured"),
+    Target("r2", at_least=0.75, source="0.80 measured on both"),
+    Target("wall_s", at_most=60, cases="x2000", source="README: a 5 x 2000 search takes about 25 s"),
+)
 
 
 def run_case(iterations: int, trials: int) -> dict:
@@ -52,7 +67,7 @@ def run_case(iterations: int, trials: int) -> dict:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "r2": round(result.diagnostics.r2, 3),
         "roi_mean_abs_rel_error": round(float(np.mean(np.abs(list(errors.values())))), 3),
-        "roi_covered_90": f"{covered}/5",
+        "roi_covered_90": int(covered),
         "roi_rel_error": {c: round(e, 3) for c, e in errors.items()},
     }
     if iterations:
@@ -78,21 +93,39 @@ def main() -> None:
     if args.case:  # child process: one case, so peak memory is per case
         print(json.dumps(run_case(*json.loads(args.case))))
         return
-    bayes = json.loads(BAYES_RESULTS.read_text()).get(BAYES_CASE) if BAYES_RESULTS.exists() else None
+    bayes = previous_figures("fit", BAYES_CASE)
     results = {}
     for case in ([args.iterations, args.trials], [0, 1]):
         figures = run_in_child(__file__, "--case", json.dumps(case))
         results[figures["case"]] = figures
-    report("ridge", results)
     if bayes is not None:
-        print(f"\nROI relative error on the same data (ridge: point estimate; Bayesian: {BAYES_CASE})")
-        labels = ["ridge " + name.split(", ", 1)[1] for name in results]
-        print(f"  {'channel':10s} {'bayes':>8s}" + "".join(f" {label:>22s}" for label in labels))
-        for channel, error in bayes["roi_rel_error"].items():
-            row = "".join(f" {r['roi_rel_error'][channel]:>22.3f}" for r in results.values())
-            print(f"  {channel:10s} {error:>8.3f}{row}")
-        mean_row = "".join(f" {r['roi_mean_abs_rel_error']:>22.3f}" for r in results.values())
-        print(f"  {'mean |err|':10s} {bayes['roi_mean_abs_rel_error']:>8.3f}{mean_row}")
+        print_beside_bayes(results, bayes)
+    report("ridge", results, TARGETS, failures=front_changed(results))
+
+
+def front_changed(results: dict[str, dict]) -> list[str]:
+    """The same code and seed must give the same Pareto front as the previous run at that commit."""
+    earlier = history("ridge")
+    commit, dirty = git_state()
+    if not earlier or dirty or (earlier[-1].get("commit"), earlier[-1].get("dirty")) != (commit, False):
+        return []
+    out = []
+    for case, figures in results.items():
+        before = earlier[-1]["results"].get(case, {}).get("front_sha256")
+        if before is not None and figures.get("front_sha256") != before:
+            out.append(f"{case}: front_sha256 {figures.get('front_sha256')} != {before} at the same commit")
+    return out
+
+
+def print_beside_bayes(results: dict[str, dict], bayes: dict) -> None:
+    print(f"\nROI relative error on the same data (ridge: point estimate; Bayesian: {BAYES_CASE})")
+    labels = ["ridge " + name.split(", ", 1)[1] for name in results]
+    print(f"  {'channel':10s} {'bayes':>8s}" + "".join(f" {label:>22s}" for label in labels))
+    for channel, error in bayes["roi_rel_error"].items():
+        row = "".join(f" {r['roi_rel_error'][channel]:>22.3f}" for r in results.values())
+        print(f"  {channel:10s} {error:>8.3f}{row}")
+    mean_row = "".join(f" {r['roi_mean_abs_rel_error']:>22.3f}" for r in results.values())
+    print(f"  {'mean |err|':10s} {bayes['roi_mean_abs_rel_error']:>8.3f}{mean_row}")
 
 
 if __name__ == "__main__":
