@@ -9,6 +9,7 @@ import sys
 import pandas as pd
 from typer.testing import CliRunner
 
+import mixscope
 from mixscope.cli import app
 
 runner = CliRunner()
@@ -36,6 +37,7 @@ def test_init_validate_fit_json(tmp_path):
     assert {"mean", "median", "ci_90"} <= set(summary["roi"]["tv"])
     assert set(summary["diagnostics"]) >= {"max_rhat", "min_ess_bulk", "divergences", "r2", "mape"}
     assert json.loads((run_dir / "summary.json").read_text())["roi"] == summary["roi"]
+    assert mixscope.load_run(run_dir).summary == summary  # the Python API reads what the CLI printed
     # 30 draws of one chain cannot reach ESS 400: loud warning, and --strict fails.
     assert summary["diagnostics_ok"] is False
     assert any("DIAGNOSTICS FAILED" in w for w in summary["warnings"])
