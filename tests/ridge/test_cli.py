@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from mixscope.cli import app
@@ -27,6 +28,23 @@ def test_fit_engine_ridge_writes_a_run(national_case, tmp_path):
     summary = json.loads(result.stdout)
     assert summary["engine"] == "ridge" and summary["ridge"]["search"]["evaluations"] == 40
     assert load_run(run_dir).summary["ridge"]["candidates"] == summary["ridge"]["candidates"]
+    # --pick 2 keeps the second candidate of the same search (same seed, same candidates).
+    candidates = summary["ridge"]["candidates"]
+    assert len(candidates) >= 2, candidates
+    picked = invoke(
+        "fit", spec_path, "--out", tmp_path / "run-pick-2", "--engine", "ridge", "--iterations", "40",
+        "--trials", "1", "--pick", "2", "--json",
+    )
+    assert picked.exit_code == 0, picked.output
+    second = json.loads(picked.stdout)
+    assert second["ridge"]["candidates"] == candidates and second["ridge"]["picked"] == 2
+    assert second["ridge"]["point_roi"] == pytest.approx(candidates[1]["roi"], rel=1e-4)
+    assert second["ridge"]["point_roi"] != pytest.approx(summary["ridge"]["point_roi"], rel=1e-3)
+    stored = load_run(tmp_path / "run-pick-2")
+    assert stored.summary["ridge"]["picked"] == 2
+    kept = stored.summary["ridge"]["candidates"][1]["hyperparameters"]
+    assert stored.idata.posterior["adstock_decay"].sel(channel="tv").values.ravel()[0] == pytest.approx(
+        kept["tv"]["adstock_decay"], rel=1e-5)  # the draws use the picked candidate's transforms
     human = invoke(
         "fit", spec_path, "--out", run_dir, "--overwrite", "--engine", "ridge", "--iterations", "0",
         "--method", "ols",
