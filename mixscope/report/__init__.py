@@ -4,6 +4,6 @@
 Plotly's JavaScript is embedded from the installed package: no CDN, no network.
 """
 
-from mixscope.report.html import Report, Section, build_report, write_report
+from mixscope.report.html import Report, Section, build_report, check_output, write_report
 
-__all__ = ["Report", "Section", "build_report", "write_report"]
+__all__ = ["Report", "Section", "build_report", "check_output", "write_report"]

@@ -26,6 +26,7 @@ from plotly.offline import get_plotlyjs
 
 from mixscope.errors import MixscopeError
 from mixscope.report import figures
+from mixscope.storage import write_text_atomically
 
 _PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -55,13 +56,21 @@ class Report:
         return _render(self)
 
     def save(self, output: str | Path) -> Path:
-        """Write the HTML to ``output`` atomically: never a half-written report."""
-        output = Path(output)
+        """Write the HTML to ``output`` atomically: never a half-written report, no temporary left."""
+        output = check_output(output)
         output.parent.mkdir(parents=True, exist_ok=True)
-        temporary = output.with_name(output.name + ".tmp-report")
-        temporary.write_text(self.to_html(), encoding="utf-8")
-        temporary.replace(output)
+        write_text_atomically(output, self.to_html())
         return output
+
+
+def check_output(output: str | Path) -> Path:
+    """``output`` as a path the report can be written to; a directory is refused, naming a file to use."""
+    output = Path(output)
+    if output.is_dir():
+        raise MixscopeError(
+            f"-o {output} is a directory; give the report's file name, e.g. -o {output / 'report.html'}."
+        )
+    return output
 
 
 def build_report(run_dir: str | Path, narrative: bool = True) -> Report:
@@ -96,6 +105,7 @@ def build_report(run_dir: str | Path, narrative: bool = True) -> Report:
 
 def write_report(run_dir: str | Path, output: str | Path, narrative: bool = True) -> Path:
     """Build the report for ``run_dir`` and write it to ``output`` (one HTML file)."""
+    check_output(output)  # before the minutes of building, not after
     return build_report(run_dir, narrative=narrative).save(output)
 
 

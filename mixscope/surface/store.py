@@ -8,8 +8,13 @@ Layout, inside a run directory::
     surface/scenarios.parquet        one row per (budget level, allocation)
     surface/scenario_channels.parquet  one row per scenario and channel
 
-The folder is written atomically. Loading verifies every file's checksum and
-that the surface was built from the run's current posterior and data.
+The folder is written atomically. Loading verifies every file's checksum, the
+manifest's own digest (``content_sha256``, over everything else it says, file
+list and calibration included), that the surface was built from the run as it
+is now (its data, spec, posterior and the digest of its manifest), and the run's
+own files, as :func:`mixscope.model.run.load_run` does. The digests catch edits
+and corruption; like any unkeyed checksum they cannot stop someone who rewrites
+the data and every digest after it.
 """
 
 from __future__ import annotations
@@ -22,13 +27,22 @@ import numpy as np
 import pandas as pd
 
 from mixscope.errors import SurfaceError
-from mixscope.storage import atomic_directory, sha256_file, verify_files
+from mixscope.run_files import RUN_MANIFEST, manifest_digest, verify_run
+from mixscope.storage import (
+    atomic_directory,
+    document_digest,
+    recover_interrupted_write,
+    sha256_file,
+    verify_files,
+)
 from mixscope.surface.scoring import ResponseCurves
 
 SURFACE_DIR = "surface"
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the manifest carries its own digest and the run manifest's
 TABLES = ("curves", "draws", "scenarios", "scenario_channels")
+TABLE_FILES = tuple(f"{name}.parquet" for name in TABLES)
+SEAL = "content_sha256"  # the manifest's digest of everything else it holds
 
 
 def surface_path(run_dir: str | Path) -> Path:
@@ -38,7 +52,8 @@ def surface_path(run_dir: str | Path) -> Path:
 def run_fingerprint(run_dir: str | Path) -> dict[str, str]:
     """The hashes tying a surface to the exact posterior and data it was built from."""
     run_dir = Path(run_dir)
-    manifest_path = run_dir / "manifest.json"
+    recover_interrupted_write(run_dir)
+    manifest_path = run_dir / RUN_MANIFEST
     if not manifest_path.is_file():
         raise SurfaceError(
             f"{run_dir} is not a complete run directory (no manifest.json). "
@@ -50,8 +65,9 @@ def run_fingerprint(run_dir: str | Path) -> dict[str, str]:
             "data_hash": str(run_manifest["data_hash"]),
             "spec_hash": str(run_manifest["spec_hash"]),
             "posterior_sha256": str(run_manifest["files"]["posterior.nc"]),
+            "manifest_sha256": manifest_digest(run_dir),
         }
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise SurfaceError(f"{manifest_path} is corrupted. Re-run `mixscope fit`.") from None
 
 
@@ -61,17 +77,18 @@ def write_surface(run_dir: str | Path, tables: dict[str, pd.DataFrame], manifest
     with atomic_directory(out) as staging:
         for name in TABLES:
             tables[name].to_parquet(staging / f"{name}.parquet", index=False)
-        manifest = dict(manifest, files={
-            f"{name}.parquet": sha256_file(staging / f"{name}.parquet") for name in TABLES
-        })
+        manifest = dict(manifest, files={name: sha256_file(staging / name) for name in TABLE_FILES})
+        manifest[SEAL] = document_digest(manifest)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return out
 
 
 def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    """Load and verify the manifest: files intact, built from this run's posterior."""
+    """Load and verify the manifest: unedited, files intact, built from this run as it is, run intact."""
+    rebuild = f"Rebuild with `mixscope surface {run_dir}`."
     fingerprint = run_fingerprint(run_dir)
     folder = surface_path(run_dir)
+    recover_interrupted_write(folder)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise SurfaceError(
@@ -79,23 +96,27 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
         )
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        files = dict(manifest["files"])
+        files = {str(name): str(digest) for name, digest in dict(manifest["files"]).items()}
         version = manifest["format_version"]
-    except (ValueError, KeyError, TypeError):
-        raise SurfaceError(
-            f"{manifest_path} is corrupted. Rebuild with `mixscope surface {run_dir}`."
-        ) from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SurfaceError(f"{manifest_path} is corrupted. {rebuild}") from None
     if version != FORMAT_VERSION:
         raise SurfaceError(
-            f"{folder} uses surface format {version}; this mixscope reads format {FORMAT_VERSION}. "
-            f"Rebuild with `mixscope surface {run_dir}`."
+            f"{folder} uses surface format {version}; this mixscope reads format {FORMAT_VERSION}. {rebuild}"
         )
-    verify_files(folder, files, SurfaceError, f"Rebuild with `mixscope surface {run_dir}`.")
+    content = {key: value for key, value in manifest.items() if key != SEAL}
+    if manifest.get(SEAL) != document_digest(content):
+        raise SurfaceError(f"{manifest_path} was edited since the surface was built (its digest does not "
+                           f"match what it says). {rebuild}")
+    if set(files) != set(TABLE_FILES):
+        raise SurfaceError(f"{manifest_path} does not list the surface's tables. {rebuild}")
+    verify_files(folder, files, SurfaceError, rebuild, required=TABLE_FILES)
     if manifest.get("run") != fingerprint:
         raise SurfaceError(
             f"{folder} was built from a different fit or data than the run in {run_dir} "
-            f"(the run was refitted since). Rebuild with `mixscope surface {run_dir}`."
+            f"(the run was refitted since). {rebuild}"
         )
+    verify_run(run_dir)
     return manifest
 
 
