@@ -22,7 +22,9 @@ import tomli_w
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from mixscope.arguments import check_target, parse_budget, parse_fraction, parse_spend
 from mixscope.errors import MixscopeError, SpecError
 from mixscope.serve import DEFAULT_LIVE_DRAWS
 
@@ -32,11 +34,18 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
+# No Rich markup or emoji codes in any printed string: channel names, paths, SQL and messages are data
+# ('[red]tv[/red]' is a channel name, '[sampler]' a spec section). Styles come only from _tagged and Text.
+out = Console(soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
 EXIT_INVALID = 1  # validation errors or failed diagnostics under --strict
 EXIT_USAGE = 2  # bad spec, unreadable data, bad arguments
+
+
+def _tagged(tag: str, style: str, message: object) -> Text:
+    """``tag`` in ``style``, then ``message`` exactly as written."""
+    return Text.assemble((tag, style), " ", str(message))
 
 
 def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,7 +56,7 @@ def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except MixscopeError as error:
-            err.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+            err.print(_tagged("error:", "bold red", error), highlight=False)
             raise typer.Exit(error.exit_code) from None
         except typer.Exit:
             raise
@@ -57,12 +66,11 @@ def _friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except Exception as error:  # noqa: BLE001 - last line of defence against tracebacks
             if os.environ.get("MIXSCOPE_DEBUG"):
                 raise
-            err.print(
-                f"[bold red]internal error:[/] {type(error).__name__}: {error}\n"
-                "This is a bug in mixscope. Re-run with MIXSCOPE_DEBUG=1 for the traceback "
-                "and report it.",
-                highlight=False, soft_wrap=True,
-            )
+            err.print(_tagged(
+                "internal error:", "bold red",
+                f"{type(error).__name__}: {error}\nThis is a bug in mixscope. Re-run with MIXSCOPE_DEBUG=1 "
+                "for the traceback and report it.",
+            ), highlight=False)
             raise typer.Exit(3) from None
 
     return wrapper
@@ -198,7 +206,7 @@ def fit(
     check_target(run_dir, overwrite)
     dataset, report = load_dataset(spec)
     for finding in report.warnings:
-        err.print(f"[yellow]data warning:[/] {finding.message}", highlight=False, soft_wrap=True)
+        err.print(_tagged("data warning:", "yellow", finding.message), highlight=False)
     iterations = 2000 if iterations is None else iterations
     trials = 5 if trials is None else trials
     if not as_json:
@@ -228,7 +236,7 @@ def fit(
         if "calibration" in summary:
             _print_calibration(summary["calibration"])
     for warning in summary["warnings"]:
-        err.print(f"[bold red]WARNING:[/] {warning}", highlight=False, soft_wrap=True)
+        err.print(_tagged("WARNING:", "bold red", warning), highlight=False)
     if strict and not summary["diagnostics_ok"]:
         raise typer.Exit(EXIT_INVALID)
 
@@ -250,15 +258,16 @@ def _print_fit(summary: dict[str, Any], run_dir: Path) -> None:
     out.print(table)
     d = summary["diagnostics"]
     holdout = "n/a" if d["holdout_mape"] is None else f"{d['holdout_mape']:.1%}"
-    status = "[green]ok[/]" if summary["diagnostics_ok"] else "[bold red]FAILED[/]"
+    status = ("ok", "green") if summary["diagnostics_ok"] else ("FAILED", "bold red")
     if summary.get("engine") == "ridge":
         _print_ridge(summary, run_dir, holdout)
         return
-    out.print(
-        f"Diagnostics {status}: max R-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
+    out.print(Text.assemble(
+        "Diagnostics ", status,
+        f": max R-hat {d['max_rhat']:.3f}, min bulk ESS {d['min_ess_bulk']:.0f}, "
         f"divergences {d['divergences']}, R² {d['r2']:.3f}, MAPE {d['mape']:.1%}, "
-        f"holdout MAPE {holdout}. Fit took {summary['fit_seconds']:.1f} s. Saved to {run_dir}."
-    )
+        f"holdout MAPE {holdout}. Fit took {summary['fit_seconds']:.1f} s. Saved to {run_dir}.",
+    ))
 
 
 def _print_ridge(summary: dict[str, Any], run_dir: Path, holdout: str) -> None:
@@ -326,25 +335,6 @@ def surface(
     )
 
 
-def _parse_spend(text: str) -> dict[str, float]:
-    plan: dict[str, float] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, amount = item.partition("=")
-        if not sep or not name.strip():
-            raise MixscopeError(
-                f"--spend: '{item}' is not CHANNEL=AMOUNT. Example: --spend tv=120000,search=80000"
-            )
-        try:
-            plan[name.strip()] = float(amount.replace("_", ""))
-        except ValueError:
-            raise MixscopeError(
-                f"--spend: the amount for '{name.strip()}' is not a number: '{amount}'."
-            ) from None
-    if not plan:
-        raise MixscopeError("--spend is empty. Example: --spend tv=120000,search=80000")
-    return plan
-
-
 def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
@@ -367,7 +357,7 @@ def whatif(
     from mixscope.surface import Surface
 
     stored = Surface.load(run_dir)
-    plan = _parse_spend(spend)
+    plan = parse_spend(spend)
     result = stored.evaluate(plan)
     result["marginal_roi"] = stored.marginal(plan)
     if as_json:
@@ -396,33 +386,17 @@ def whatif(
 @_friendly_errors
 def query(
     run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
-    sql: str = typer.Argument(..., help="SQL over tables scenarios, scenario_channels, curves, draws, "
-                              "predictions."),
+    sql: str = typer.Argument(..., help="One SELECT over tables scenarios, scenario_channels, curves, "
+                              "draws, predictions."),
     as_json: bool = typer.Option(False, "--json", help="Print rows as JSON."),
     limit: int = typer.Option(50, help="Rows shown in the table view (JSON returns all)."),
 ) -> None:
-    """Query the stored surface and predictions with DuckDB SQL."""
-    import duckdb
+    """Query the stored surface and predictions with DuckDB SQL (one read-only statement, no file access)."""
+    from mixscope.surface.query import run_query
 
-    from mixscope.surface.store import TABLES, read_manifest, surface_path
-
-    read_manifest(run_dir)
-    connection = duckdb.connect()
-    folder = surface_path(run_dir)
-    sources = {name: folder / f"{name}.parquet" for name in TABLES}
-    sources["predictions"] = Path(run_dir) / "predictions.parquet"
-    for name, source in sources.items():
-        # DuckDB cannot bind parameters in a view definition; quote the path as a literal.
-        literal = str(source).replace("'", "''")
-        connection.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{literal}')")
-    try:
-        frame = connection.execute(sql).fetch_df()
-    except duckdb.Error as error:
-        raise MixscopeError(
-            f"SQL error: {str(error).splitlines()[0]}\nTables: {', '.join(TABLES)}, predictions. "
-            f"Example: mixscope query {run_dir} "
-            "\"SELECT * FROM scenarios ORDER BY outcome_mean DESC LIMIT 5\""
-        ) from None
+    if limit < 1:
+        raise MixscopeError(f"--limit must be 1 or more, got {limit}.")
+    frame = run_query(run_dir, sql)
     if as_json:
         _emit_json(json.loads(frame.to_json(orient="records", date_format="iso")))
         return
@@ -450,7 +424,7 @@ def _print_calibration(calibration: dict[str, Any]) -> None:
             f"{e['spend_delta']:+,.0f}",
             f"{e['incremental_kpi']:+,.0f} ± {e['standard_error']:,.0f}",
             f"[{low:+,.0f}, {high:+,.0f}]",
-            "yes" if e["consistent"] else "[bold red]NO[/]",
+            "yes" if e["consistent"] else Text("NO", style="bold red"),
         )
     out.print(table)
 
@@ -488,7 +462,7 @@ def evidence(
         if split:
             cells.insert(4, "-" if c.sd_ratio_without_experiments is None
                          else f"{c.sd_ratio_without_experiments:.2f}")
-        table.add_row(*cells, "[yellow]prior-driven[/]" if c.prior_driven else "data-driven")
+        table.add_row(*cells, Text("prior-driven", style="yellow") if c.prior_driven else "data-driven")
     out.print(table)
     if report.prior_driven:
         out.print(
@@ -496,11 +470,11 @@ def evidence(
             "a lift test would help (see `mixscope next-test`)."
         )
     if report.pareto_k is not None and report.pareto_k > 0.7:
-        out.print(
-            f"[yellow]note:[/] the 'without tests' column is approximate (Pareto k "
+        out.print(_tagged(
+            "note:", "yellow", f"the 'without tests' column is approximate (Pareto k "
             f"{report.pareto_k:.2f} > 0.7): the experiments moved the posterior far from where "
             "the data alone put it."
-        )
+        ))
 
 
 @app.command("next-test")
@@ -552,24 +526,6 @@ _TrustOption = typer.Option(
 )
 
 
-def _amount(text: str, current_total: float, label: str) -> float:
-    cleaned = text.strip().lower().replace(",", "").replace("_", "")
-    try:
-        return float(cleaned[:-1]) * current_total if cleaned.endswith("x") else float(cleaned)
-    except ValueError:
-        raise MixscopeError(
-            f"{label}: '{text}' is not an amount (e.g. 1500000) or a multiple (e.g. 1.2x)."
-        ) from None
-
-
-def _fraction(text: str, label: str) -> float:
-    cleaned = text.strip()
-    try:
-        return float(cleaned[:-1]) / 100 if cleaned.endswith("%") else float(cleaned)
-    except ValueError:
-        raise MixscopeError(f"{label}: '{text}' is not a percentage (e.g. 30%).") from None
-
-
 def _constraints(
     stored, budget: str | None, max_change: str | None, minimum: list[str], maximum: list[str],
     lock: list[str], trust_region: bool, target_roi: float | None = None, target_cpa: float | None = None,
@@ -577,19 +533,14 @@ def _constraints(
     from mixscope.plan import Constraints
 
     total = float(stored.historical_plan().sum())
-    fixed, budget_range = None, None
-    if budget:
-        low, sep, high = budget.partition("-") if budget.count("-") == 1 else (budget, "", "")
-        if sep:
-            budget_range = (_amount(low, total, "--budget"), _amount(high, total, "--budget"))
-        else:
-            fixed = _amount(budget, total, "--budget")
+    fixed, budget_range = parse_budget(budget, total) if budget is not None else (None, None)
     return Constraints(
         budget=fixed, budget_range=budget_range,
-        minimum=_parse_spend(",".join(minimum)) if minimum else {},
-        maximum=_parse_spend(",".join(maximum)) if maximum else {},
-        max_change=None if max_change is None else _fraction(max_change, "--max-change"),
-        locked=tuple(lock), trust_region=trust_region, target_roi=target_roi, target_cpa=target_cpa,
+        minimum=parse_spend(",".join(minimum), "--min") if minimum else {},
+        maximum=parse_spend(",".join(maximum), "--max") if maximum else {},
+        max_change=None if max_change is None else parse_fraction(max_change, "--max-change"),
+        locked=tuple(lock), trust_region=trust_region, target_roi=check_target(target_roi, "--target-roi"),
+        target_cpa=check_target(target_cpa, "--target-cpa"),
     )
 
 
@@ -616,7 +567,7 @@ def plan(
     stored = Surface.load(run_dir)
     constraints = _constraints(stored, budget, max_change, minimum, maximum, lock, trust_region,
                                target_roi, target_cpa)
-    share = _fraction(tolerance, "--tolerance")
+    share = parse_fraction(tolerance, "--tolerance")
     if not 0 < share < 1:
         raise MixscopeError(f"--tolerance must be between 0% and 100%, got {tolerance}.")
     result = optimize(stored, constraints, Objective.parse(objective), near_optimal_tolerance=share)
@@ -732,8 +683,9 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print {path, bytes, sections} as JSON."),
 ) -> None:
     """Write a self-contained HTML report (charts, diagnostics, plan) that opens offline."""
-    from mixscope.report import build_report
+    from mixscope.report import build_report, check_output
 
+    check_output(output)
     built = build_report(run_dir, narrative=narrative)
     built.save(output)
     missing = {s.key: s.unavailable for s in built.sections if s.unavailable}
@@ -743,7 +695,7 @@ def report(
         return
     out.print(f"Wrote {output} ({output.stat().st_size / 1e6:.1f} MB, {len(built.sections)} sections).")
     for key, reason in missing.items():
-        err.print(f"[yellow]note:[/] section {key}: {reason}", highlight=False, soft_wrap=True)
+        err.print(_tagged("note:", "yellow", f"section {key}: {reason}"), highlight=False)
 
 
 @app.command()
@@ -799,7 +751,9 @@ def explain(
 ) -> None:
     """Explain a run in business language; every number stated is checked against the run's facts."""
     from mixscope.insights import explain_run
+    from mixscope.run_files import verify_run
 
+    verify_run(run_dir)  # explain reads summary.json and the surface: both only from an intact run
     explanation = explain_run(run_dir, model=model, endpoint=endpoint, audience=audience,
                               max_retries=max_retries)
     if as_json:

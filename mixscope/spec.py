@@ -140,7 +140,9 @@ class RunSpec:
     def with_sampler(self, **overrides: Any) -> RunSpec:
         """Return a copy with sampler settings replaced (CLI overrides)."""
         clean = {key: value for key, value in overrides.items() if value is not None}
-        return replace(self, sampler=replace(self.sampler, **clean))
+        sampler = replace(self.sampler, **clean)
+        _check_ranges(sampler, self.holdout, self.model, "command-line override")
+        return replace(self, sampler=sampler)
 
     def with_calibration(self, experiments: Path | None = None, mode: str | None = None) -> RunSpec:
         """Return a copy with the experiments file and/or mode replaced (CLI overrides)."""
@@ -166,6 +168,13 @@ class RunSpec:
 def load_spec(path: str | Path) -> RunSpec:
     """Read and validate a TOML run spec; data paths resolve against its folder."""
     spec_path = Path(path)
+    if spec_path.is_dir():
+        found = sorted(spec_path.glob("*.toml"))
+        hint = f" (it holds {', '.join(p.name for p in found[:3])})" if found else ""
+        raise SpecError(
+            f"{spec_path} is a directory; pass the spec file{hint}, e.g. {spec_path / 'mixscope.toml'}. "
+            f"No spec yet? `mixscope init DATA_FILE -o {spec_path / 'mixscope.toml'}`."
+        )
     if not spec_path.is_file():
         raise SpecError(
             f"Spec file {spec_path} does not exist. Create one with "

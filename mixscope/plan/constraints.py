@@ -156,17 +156,17 @@ def _budget(surface: Surface, constraints: Constraints, budget: float | None) ->
     if sum(given) > 1 and budget is None:
         raise PlanError("Give only one of a budget, a budget range, a target ROI or a target CPA.")
     if budget is not None:
-        _check_number("budget", budget)
+        _check_number("budget", budget, positive=True)
         return budget, budget
     if constraints.budget_range is not None:
         low, high = constraints.budget_range
         _check_number("budget range low", low)
-        _check_number("budget range high", high)
+        _check_number("budget range high", high, positive=True)
         if low > high:
             raise PlanError(f"Budget range is reversed: {low:,.0f} > {high:,.0f}.")
         return low, high
     if constraints.budget is not None:
-        _check_number("budget", constraints.budget)
+        _check_number("budget", constraints.budget, positive=True)
         return constraints.budget, constraints.budget
     total = float(surface.historical_plan().sum())
     return total, total
@@ -178,11 +178,14 @@ def _check_channel(name: str, channels: tuple[str, ...]) -> None:
         raise PlanError(f"Unknown channel '{name}'.{hint} Channels: {', '.join(channels)}.")
 
 
-def _check_number(label: str, value: float | None, allow_none: bool = False) -> None:
+def _check_number(label: str, value: float | None, allow_none: bool = False, positive: bool = False) -> None:
+    """A finite number, zero or more (above zero with ``positive``); True is not a number here."""
     if value is None and allow_none:
         return
-    if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-        raise PlanError(f"{label} must be a finite number, zero or more; got {value!r}.")
+    number = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if not number or value < 0 or (positive and value == 0):
+        bound = "above zero" if positive else "zero or more"
+        raise PlanError(f"{label} must be a finite number, {bound}; got {value!r}.")
 
 
 def project(point: np.ndarray, lower: np.ndarray, upper: np.ndarray, total: float) -> np.ndarray:

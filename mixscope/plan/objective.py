@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,8 @@ class Objective:
             parameter = float(value) if value else defaults.get(kind, 0.0)
         except ValueError:
             raise PlanError(f"Objective '{text}': '{value}' is not a number.") from None
+        if not math.isfinite(parameter):
+            raise PlanError(f"Objective '{text}': the parameter must be a finite number, got '{value}'.")
         if kind == "quantile" and not 0 < parameter < 1:
             raise PlanError(f"Objective quantile must be between 0 and 1, got {parameter}.")
         if kind == "mean-sd" and parameter < 0:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixscope import metrics
-from mixscope.errors import SurfaceError
+from mixscope.errors import SurfaceError, amount_text
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,8 +136,8 @@ def check_plan(curves: ResponseCurves, spend: np.ndarray, label: str = "plan") -
             )
         if np.any(values > curves.max_spend[c] * (1 + 1e-9)):
             raise SurfaceError(
-                f"{label}: spend for channel '{name}' ({values.max():,.0f}) is beyond the surface's "
-                f"range (up to {curves.max_spend[c]:,.0f}, "
+                f"{label}: spend for channel '{name}' ({amount_text(values.max())}) is beyond the surface's "
+                f"range (up to {amount_text(curves.max_spend[c])}, "
                 f"{curves.max_spend[c] / curves.reference_spend[c]:.1f}x the reference spend). "
                 "Rebuild the surface with a larger --max-budget to score it."
             )

@@ -7,7 +7,6 @@ import json
 from typer.testing import CliRunner
 
 from mixscope.cli import app
-from tests.insights.conftest import synthetic_summary, write_run
 
 runner = CliRunner()
 
@@ -16,9 +15,9 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
-def test_explain_json(tmp_path, monkeypatch):
+def test_explain_json(national_run_dir, monkeypatch):
     monkeypatch.delenv("MIXSCOPE_LLM_MODEL", raising=False)
-    run_dir = write_run(tmp_path / "run", synthetic_summary())
+    run_dir = national_run_dir
     result = invoke("explain", run_dir, "--json", "--audience", "analyst")
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
@@ -28,8 +27,8 @@ def test_explain_json(tmp_path, monkeypatch):
     assert text.exit_code == 0 and text.stdout.startswith("## Summary")
 
 
-def test_explain_errors_are_clear(tmp_path):
-    run_dir = write_run(tmp_path / "run", synthetic_summary())
+def test_explain_errors_are_clear(national_run_dir, tmp_path):
+    run_dir = national_run_dir
     for args, message in [
         (["--audience", "ceo"], "--audience must be one of"),
         (["--model", tmp_path / "nope.gguf"], "does not exist"),
@@ -38,4 +37,4 @@ def test_explain_errors_are_clear(tmp_path):
         result = invoke("explain", run_dir, *args)
         assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
     result = invoke("explain", tmp_path / "nothing")
-    assert result.exit_code == 2 and "summary.json" in result.stderr
+    assert result.exit_code == 2 and "not a run directory" in result.stderr

@@ -1,0 +1,107 @@
+"""Command-line values read strictly: amounts, budgets, shares and plans.
+
+Every refusal is a :class:`MixscopeError` (exit 2) that names the option, quotes
+what was given and shows a value that works. Nothing here guesses: a bare ``30``
+for a percentage is refused rather than read as 3,000%.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from mixscope.errors import MAX_AMOUNT, MixscopeError, amount_text
+
+# A budget range is LOW-HIGH; the dash must sit between two values (not lead, not be an exponent's sign).
+_RANGE = re.compile(r"\s*([^-\s].*?)(?<![eE])-(.+)")
+
+
+def parse_amount(text: str, current_total: float, option: str) -> float:
+    """A positive amount: ``1500000`` (``_`` and ``,`` allowed) or a multiple of current spend, ``1.2x``."""
+    cleaned = text.strip().lower().replace(",", "").replace("_", "")
+    multiple = cleaned.endswith("x")
+    number = _number(cleaned[:-1] if multiple else cleaned)
+    if number is None:
+        raise MixscopeError(
+            f"{option}: '{text}' is not an amount (e.g. 1500000) or a multiple of current spend (e.g. 1.2x)."
+        )
+    value = number * current_total if multiple else number
+    if not value > 0:
+        raise MixscopeError(f"{option}: '{text}' must be more than zero (e.g. 1500000 or 1.2x).")
+    _check_plausible(value, option, text)
+    return value
+
+
+def parse_budget(text: str, current_total: float) -> tuple[float | None, tuple[float, float] | None]:
+    """``--budget``: ``(amount, None)`` for one total, ``(None, (low, high))`` for a range ``LOW-HIGH``."""
+    match = _RANGE.fullmatch(text)
+    if match is None:
+        return parse_amount(text, current_total, "--budget"), None
+    low, high = (parse_amount(part, current_total, "--budget") for part in match.groups())
+    return None, (low, high)
+
+
+def parse_fraction(text: str, option: str) -> float:
+    """A share as ``30%`` or ``0.3``; zero or more. A bare number above 1 is refused as ambiguous."""
+    cleaned = text.strip()
+    percent = cleaned.endswith("%")
+    number = _number(cleaned[:-1] if percent else cleaned)
+    if number is None:
+        raise MixscopeError(f"{option}: '{text}' is not a percentage (e.g. 30% or 0.3).")
+    if number < 0:
+        raise MixscopeError(f"{option}: '{text}' must be zero or more (e.g. 30%).")
+    if not percent and number > 1:
+        raise MixscopeError(
+            f"{option}: '{text}' is ambiguous: write {cleaned}% for {cleaned} percent, or a fraction "
+            f"such as {min(number / 100, 1):g}."
+        )
+    return number / 100 if percent else number
+
+
+def parse_spend(text: str, option: str = "--spend") -> dict[str, float]:
+    """``CHANNEL=AMOUNT,...``: each channel once, each amount a finite, plausible number."""
+    plan: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, amount = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise MixscopeError(
+                f"{option}: '{item}' is not CHANNEL=AMOUNT. Example: {option} tv=120000,search=80000"
+            )
+        value = _number(amount.replace("_", ""))
+        if value is None:
+            raise MixscopeError(f"{option}: the amount for '{name}' is not a number: '{amount}'.")
+        _check_plausible(abs(value), f"{option} {name}", amount)
+        if name in plan:
+            raise MixscopeError(
+                f"{option}: '{name}' is given twice ({amount_text(plan[name])} and {amount}); "
+                "give each channel once."
+            )
+        plan[name] = value
+    if not plan:
+        raise MixscopeError(f"{option} is empty. Example: {option} tv=120000,search=80000")
+    return plan
+
+
+def check_target(value: float | None, option: str) -> float | None:
+    """A target ROI or CPA: None (not set), or a finite number above zero."""
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise MixscopeError(f"{option} must be a number above zero (e.g. {option} 2), got {value}.")
+    return value
+
+
+def _number(text: str) -> float | None:
+    """The finite number ``text`` spells, or None (``nan``, ``inf`` and overflow are not amounts)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _check_plausible(value: float, option: str, text: str) -> None:
+    if value > MAX_AMOUNT:
+        raise MixscopeError(
+            f"{option}: '{text.strip()}' is larger than any budget ({amount_text(MAX_AMOUNT)}); "
+            "check the number of digits."
+        )
