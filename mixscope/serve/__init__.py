@@ -66,11 +66,12 @@ def generate_token() -> str:
 
 def create_app(  # noqa: ANN201 - FastAPI is imported lazily
     run_dir: str | Path, token: str | None = None, live_draws: int | None = DEFAULT_LIVE_DRAWS,
+    host: str = LOOPBACK,
 ):
     """See :func:`mixscope.serve.app.create_app` (imported on use: the CLI stays light)."""
     from mixscope.serve.app import create_app as factory
 
-    return factory(run_dir, token, live_draws)
+    return factory(run_dir, token, live_draws, host)
 
 
 def run_server(
@@ -89,15 +90,15 @@ def run_server(
     check_workers(workers)
     settings = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers == 1:
-        app = create_app(run_dir, token, live_draws)
+        app = create_app(run_dir, token, live_draws, host)
         app.state.planner.warm()
         freeze_startup_heap()
         uvicorn.run(app, **settings)
         return
     from mixscope.serve.app import app_environment
 
-    create_app(run_dir, token, live_draws)  # fail here, with the CLI's message, not in every worker
-    os.environ.update(app_environment(run_dir, token, live_draws))
+    create_app(run_dir, token, live_draws, host)  # fail here, with the CLI's message, not in every worker
+    os.environ.update(app_environment(run_dir, token, live_draws, host))
     uvicorn.run("mixscope.serve.app:create_app_from_env", factory=True, workers=workers, **settings)
 
 

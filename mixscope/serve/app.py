@@ -10,7 +10,9 @@ from __future__ import annotations
 import functools
 import hmac
 import json
+import logging
 import os
+import secrets
 import subprocess
 import sys
 import threading
@@ -21,13 +23,16 @@ from urllib.parse import parse_qs
 import orjson
 import plotly
 from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from mixscope import metrics
-from mixscope.errors import MixscopeError
+from mixscope.errors import MAX_AMOUNT, MixscopeError
 from mixscope.plan import Constraints, Objective, frontier, marginal_returns, optimize
-from mixscope.serve import DEFAULT_LIVE_DRAWS, freeze_startup_heap, models
-from mixscope.serve.page import render_page
+from mixscope.serve import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap, models
+from mixscope.serve.gate import RequestGate
+from mixscope.serve.page import page_headers, render_page
+from mixscope.serve.responses import json_bytes, send_json
 from mixscope.serve.whatif import WhatIf, parse_live_draws
 from mixscope.surface import Surface
 
@@ -37,6 +42,8 @@ _NARRATIVE_TIMEOUT_S = 180
 _ENV_RUN_DIR = "MIXSCOPE_SERVE_RUN_DIR"
 _ENV_TOKEN = "MIXSCOPE_SERVE_TOKEN"
 _ENV_LIVE_DRAWS = "MIXSCOPE_SERVE_LIVE_DRAWS"
+_ENV_HOST = "MIXSCOPE_SERVE_HOST"
+_log = logging.getLogger("mixscope.serve")
 _ERRORS = {400: {"model": models.ErrorResponse, "description": "A request the surface or planner refuses."}}
 
 
@@ -47,11 +54,15 @@ def plotly_js_path() -> Path:
 
 def create_app(
     run_dir: str | Path, token: str | None = None, live_draws: int | None = DEFAULT_LIVE_DRAWS,
+    host: str = LOOPBACK,
 ) -> FastAPI:
     """The planner for ``run_dir`` (which needs a surface: ``mixscope surface RUN_DIR``).
 
     With ``token``, every API call must carry it (``Authorization: Bearer TOKEN``,
     ``X-Mixscope-Token`` or ``?token=``); the page passes on the token in its URL.
+    Without one, only requests addressed to this machine by a loopback name (or
+    ``host``, the address the server binds) are answered. Either way a browser
+    page from another origin cannot post to it (:class:`RequestGate`).
     What-if answers (``/api/evaluate``) come from ``live_draws`` posterior draws
     when the surface has more (a fixed, seeded subset; each answer says how many
     it used; None: every draw); planning always uses every draw.
@@ -66,19 +77,30 @@ def create_app(
             f"What-if planning over the stored prediction surface of run `{run_dir.name}`. Spend is currency "
             "over the reference window; outcomes are calibrated KPI units with 90% intervals."
         ),
+        # FastAPI's /docs and /redoc pages load their scripts from a public CDN: a page that runs code from
+        # elsewhere has no place on a server holding a run. The schema stays at /openapi.json.
+        docs_url=None, redoc_url=None,
     )
     app.state.planner = state
+    # Middleware added later wraps what was added before: the gates run first, then the fast path.
     app.add_middleware(_WhatIfFastPath, whatif=state.whatif)
     if token:
-        app.add_middleware(_TokenGate, token=token)  # added last: the outermost, so it guards the fast path
+        app.add_middleware(_TokenGate, token=token)
+    app.add_middleware(RequestGate, bind_host=None if token else host)
+    app.add_middleware(_AnswerUnexpectedErrors)
 
     @app.exception_handler(MixscopeError)
-    async def _refused(request: Request, error: MixscopeError) -> JSONResponse:
-        return JSONResponse(_refusal(error), status_code=400)
+    async def _refused(request: Request, error: MixscopeError) -> Response:
+        return _json(_refusal(error), status=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        return _json({"detail": [_field_problem(problem) for problem in error.errors()]}, status=422)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse(state.page)
+        nonce = secrets.token_urlsafe(16)
+        return HTMLResponse(render_page(run_dir.name, nonce), headers=page_headers(nonce))
 
     @app.get("/static/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> Response:
@@ -132,7 +154,8 @@ def create_app(
 
     @app.get("/api/frontier", response_model=models.FrontierResponse, responses=_ERRORS, tags=["planning"])
     def efficient_frontier(
-        max_change: float | None = Query(None, ge=0, description="Keep channels within ± this fraction."),
+        max_change: float | None = Query(None, ge=0, allow_inf_nan=False,
+                                         description="Keep channels within ± this fraction."),
         trust_region: bool = Query(True, description="Stay within the spend levels the data showed."),
     ) -> Response:
         """Best expected outcome per budget level (the surface's levels), with the current plan."""
@@ -162,7 +185,6 @@ class _State:
         self._frontier_lock = threading.Lock()
         self._narrative: dict[str, Any] | None = None
         self.meta = self._meta()
-        self.page = render_page(run_dir.name)
 
     def _meta(self) -> dict[str, Any]:
         surface, summary = self.surface, self.summary
@@ -247,22 +269,26 @@ def create_app_from_env() -> FastAPI:
 
     Each of uvicorn's worker processes imports the app anew (``--workers N``), so
     the settings travel as ``MIXSCOPE_SERVE_RUN_DIR``, ``MIXSCOPE_SERVE_TOKEN`` and
-    ``MIXSCOPE_SERVE_LIVE_DRAWS`` (a number or ``all``), which :func:`app_environment` writes.
+    ``MIXSCOPE_SERVE_LIVE_DRAWS`` (a number or ``all``) and ``MIXSCOPE_SERVE_HOST``, which
+    :func:`app_environment` writes.
     """
     run_dir = os.environ.get(_ENV_RUN_DIR)
     if not run_dir:
         raise MixscopeError(f"{_ENV_RUN_DIR} is not set: it names the run directory to serve.")
     app = create_app(run_dir, os.environ.get(_ENV_TOKEN) or None,
-                     parse_live_draws(os.environ.get(_ENV_LIVE_DRAWS, str(DEFAULT_LIVE_DRAWS))))
+                     parse_live_draws(os.environ.get(_ENV_LIVE_DRAWS, str(DEFAULT_LIVE_DRAWS))),
+                     os.environ.get(_ENV_HOST) or LOOPBACK)
     app.state.planner.warm()
     freeze_startup_heap()
     return app
 
 
-def app_environment(run_dir: str | Path, token: str | None, live_draws: int | None) -> dict[str, str]:
+def app_environment(
+    run_dir: str | Path, token: str | None, live_draws: int | None, host: str = LOOPBACK,
+) -> dict[str, str]:
     """The variables :func:`create_app_from_env` reads, for these settings."""
     return {_ENV_RUN_DIR: str(Path(run_dir).resolve()), _ENV_TOKEN: token or "",
-            _ENV_LIVE_DRAWS: "all" if live_draws is None else str(live_draws)}
+            _ENV_LIVE_DRAWS: "all" if live_draws is None else str(live_draws), _ENV_HOST: host}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -283,10 +309,10 @@ def _constraints(request: models.ConstraintsRequest) -> Constraints:
     )
 
 
-def _json(payload: Any) -> Response:
+def _json(payload: Any, status: int = 200) -> Response:
     """JSON via orjson: 30x faster than ``json.dumps`` on a what-if answer, and it writes NaN and
     infinity (JSON has neither) as null, "unknown"; NumPy scalars are written as numbers."""
-    return Response(orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY), media_type="application/json")
+    return Response(json_bytes(payload), status_code=status, media_type="application/json")
 
 
 def _refusal(error: MixscopeError) -> dict[str, str]:
@@ -294,8 +320,48 @@ def _refusal(error: MixscopeError) -> dict[str, str]:
     return {"detail": str(error)}
 
 
+def _field_problem(problem: dict[str, Any]) -> dict[str, Any]:
+    """One 422 problem whose message starts with the field it is about (``budget: Input should be
+    greater than 0``). The rejected input is not echoed: it may be NaN, which JSON cannot carry (FastAPI's
+    own handler then fails with a 500), or a large hostile value."""
+    location = [part for part in problem.get("loc", ()) if isinstance(part, int | str)]
+    field = ".".join(str(part) for part in location[1:]) or "request body"
+    return {"loc": location, "field": field, "type": str(problem.get("type", "")),
+            "msg": f"{field}: {problem.get('msg', 'invalid value')}"}
+
+
+class _AnswerUnexpectedErrors:
+    """ASGI middleware: a bug answers 500 like any other response, and the connection lives on.
+
+    Left to itself an exception reaches uvicorn after Starlette has already sent its 500, and uvicorn
+    then closes the connection: a client's keep-alive connection, and every request queued on it,
+    would be cut off by one bad request.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            _log.exception("error answering %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise  # half a response is out: closing the connection is the only honest end
+            await send_json(send, 500, {"detail": "Internal error in the planner (logged by the server)."})
+
+
 _FAST_PATH_MAX_BODY = 64 * 1024  # a plan is a few hundred bytes; anything larger takes the ordinary route
-_JSON_HEADERS = ((b"content-type", b"application/json"),)
 
 
 class _WhatIfFastPath:
@@ -329,10 +395,7 @@ class _WhatIfFastPath:
             status, answer = 200, self.whatif.evaluate(spend)
         except MixscopeError as error:
             status, answer = 400, _refusal(error)
-        content = orjson.dumps(answer, option=orjson.OPT_SERIALIZE_NUMPY)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [*_JSON_HEADERS, (b"content-length", str(len(content)).encode())]})
-        await send({"type": "http.response.body", "body": content})
+        await send_json(send, status, answer)
 
 
 def _is_json(scope: dict[str, Any]) -> bool:
@@ -384,7 +447,8 @@ def _plain_spend(body: bytes) -> dict[str, float] | None:
     spend = request.get("spend", {})
     if not isinstance(spend, dict):
         return None
-    if not all(type(amount) in (float, int) for amount in spend.values()):  # bool is not a number here
+    # bool is not a number here; an amount past MAX_AMOUNT gets the route's 422, as the schema says.
+    if not all(type(amount) in (float, int) and abs(amount) <= MAX_AMOUNT for amount in spend.values()):
         return None
     return {name: float(amount) for name, amount in spend.items()}
 

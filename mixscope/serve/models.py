@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from mixscope.errors import MAX_AMOUNT
 
 
 class Interval(BaseModel):
@@ -15,11 +17,17 @@ class Interval(BaseModel):
     ci_90: list[float] = Field(min_length=2, max_length=2)
 
 
+# Requests are read strictly: a number must be a finite JSON number ("150000", true and NaN are refused with
+# a 422 naming the field), a flag a JSON boolean, a list a list. Nothing is coerced into what it is not.
+STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+Amount = Annotated[float, Field(le=MAX_AMOUNT)]  # currency: above MAX_AMOUNT is a typo or a probe
+
+
 class SpendRequest(BaseModel):
     """A plan: spend per channel over the reference window; channels left out keep current spend."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"spend": {"tv": 150000}}]})
-    spend: dict[str, float] = Field(default_factory=dict)
+    model_config = STRICT | ConfigDict(json_schema_extra={"examples": [{"spend": {"tv": 150000}}]})
+    spend: dict[str, Amount] = Field(default_factory=dict)
 
 
 class ChannelOutcome(BaseModel):
@@ -71,10 +79,11 @@ class MetaResponse(BaseModel):
 class ConstraintsRequest(BaseModel):
     """Planning constraints; amounts are currency over the reference window."""
 
-    model_config = ConfigDict(extra="forbid")
-    budget: float | None = Field(None, description="Total spend; None keeps the current total.", ge=0)
-    minimum: dict[str, float] = Field(default_factory=dict)
-    maximum: dict[str, float] = Field(default_factory=dict)
+    model_config = STRICT
+    budget: float | None = Field(None, description="Total spend; None keeps the current total.", gt=0,
+                                 le=MAX_AMOUNT)
+    minimum: dict[str, Amount] = Field(default_factory=dict)
+    maximum: dict[str, Amount] = Field(default_factory=dict)
     max_change: float | None = Field(None, description="Keep channels within ± this fraction.", ge=0)
     locked: list[str] = Field(default_factory=list, description="Channels kept at current spend.")
     trust_region: bool = Field(True, description="Stay within the spend levels the data showed.")

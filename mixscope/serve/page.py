@@ -2,7 +2,14 @@
 
 Kept as one string (no template engine, no build step, no package data): the
 page is a thin client, every number on it comes from ``/api/``. Element ids are
-stable because the browser tests drive them.
+stable because the browser tests drive them; per-channel ones carry the
+channel's index (``slider-0``), never its name.
+
+Names are data. Channel, KPI and geo names, warnings and messages come from the
+run (a CSV's column headers): the script puts them on the page only as text
+nodes and attribute values set through the DOM, never as HTML. The page is
+served with a Content-Security-Policy that runs only its own script (by nonce)
+and Plotly's bundle, so even markup that slipped through could not run.
 """
 
 from __future__ import annotations
@@ -75,14 +82,32 @@ button.secondary{background:#e8ecf1;color:#222}button:disabled{opacity:.5;cursor
   <div class="card"><h2>About this run</h2><div id="narrative" class="muted">loading…</div></div>
 </div>
 </main>
-<script>
+<script nonce="__NONCE__">
 "use strict";
 const TOKEN = new URLSearchParams(location.search).get("token");
-const state = {meta: null, spend: {}, seq: 0, shown: 0, frontier: null, timer: null};
+// Channels are addressed by index: state.spend[i] is channel state.names[i].
+const state = {meta: null, names: [], index: new Map(), spend: [], seq: 0, shown: 0, frontier: null,
+               timer: null};
 const fmt = new Intl.NumberFormat("en-US", {maximumFractionDigits: 0});
 const f2 = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
 const signed = v => (v >= 0 ? "+" : "−") + fmt.format(Math.abs(v));
+const pct = v => (100 * v).toFixed(0);
 const $ = id => document.getElementById(id);
+
+// The only way this script makes elements: props are set as attributes (names fixed here, values may be
+// data), children are nodes or strings, and a string becomes a text node, never markup.
+function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, String(value));
+  }
+  node.append(...children.map(child => child instanceof Node ? child : String(child)));
+  return node;
+}
+
+// Plotly reads a few HTML-like tags (<b>, <a href>) in chart text: a name is escaped to show as typed.
+const plotlyText = text => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 async function api(path, body) {
   const headers = {"Content-Type": "application/json"};
@@ -99,36 +124,46 @@ async function api(path, body) {
 
 function showError(error) { $("error").textContent = error ? String(error.message || error) : ""; }
 
+// The plan as the API takes it; Object.fromEntries defines own keys, so any name (even "__proto__") is kept.
+const planBody = () => Object.fromEntries(state.names.map((name, i) => [name, state.spend[i]]));
+const total = () => state.spend.reduce((a, b) => a + b, 0);
+
 function buildChannels() {
   const body = document.querySelector("#channels tbody");
-  for (const ch of state.meta.channels) {
+  state.meta.channels.forEach((ch, i) => {
     const top = Math.min(ch.max, Math.max(2 * ch.trust_limit, 2 * ch.current));
     const step = Math.max(1, Math.round(ch.current / 500));
-    const tr = document.createElement("tr");
-    tr.innerHTML = `<td class="name"><b>${ch.name}</b>
-        <div class="muted">now ${fmt.format(ch.current)}</div></td>
-      <td><input type="range" id="slider-${ch.name}" min="0" max="${top}" step="${step}" value="${ch.current}"
-        aria-label="${ch.name} spend"></td>
-      <td class="num"><input type="number" id="spend-${ch.name}" min="0" max="${ch.max}" step="${step}"
-        value="${Math.round(ch.current)}"></td>
-      <td class="num" id="change-${ch.name}">0%</td><td class="num" id="mroi-${ch.name}"></td>
-      <td><input type="checkbox" id="lock-${ch.name}"></td>`;
-    body.appendChild(tr);
-    state.spend[ch.name] = ch.current;
-    $("slider-" + ch.name).addEventListener("input", e => setSpend(ch.name, +e.target.value, "slider"));
-    $("spend-" + ch.name).addEventListener("change", e => setSpend(ch.name, +e.target.value, "box"));
-  }
+    const slider = el("input", {type: "range", id: `slider-${i}`, min: 0, max: top, step,
+                                "aria-label": `${ch.name} spend`});
+    const box = el("input", {type: "number", id: `spend-${i}`, min: 0, max: ch.max, step,
+                             "aria-label": `${ch.name} amount`});
+    slider.value = String(ch.current);
+    box.value = String(Math.round(ch.current));
+    body.append(el("tr", {dataset: {channel: String(i)}},
+      el("td", {class: "name"}, el("b", {}, ch.name),
+         el("div", {class: "muted"}, `now ${fmt.format(ch.current)}`)),
+      el("td", {}, slider),
+      el("td", {class: "num"}, box),
+      el("td", {class: "num", id: `change-${i}`}, "0%"),
+      el("td", {class: "num", id: `mroi-${i}`}),
+      el("td", {}, el("input", {type: "checkbox", id: `lock-${i}`, "aria-label": `lock ${ch.name}`}))));
+    state.spend[i] = ch.current;
+    slider.addEventListener("input", () => setSpend(i, +slider.value, "slider"));
+    box.addEventListener("change", () => setSpend(i, +box.value, "box"));
+  });
 }
 
-function setSpend(name, value, source) {
-  state.spend[name] = value;
-  if (source !== "slider") $("slider-" + name).value = value;
-  if (source !== "box") $("spend-" + name).value = Math.round(value);
+function setSpend(i, value, source) {
+  state.spend[i] = value;
+  if (source !== "slider") $(`slider-${i}`).value = value;
+  if (source !== "box") $(`spend-${i}`).value = Math.round(value);
   schedule();
 }
 
 function setPlan(plan) {
-  for (const [name, value] of Object.entries(plan)) setSpend(name, value, "plan");
+  for (const [name, value] of Object.entries(plan)) {
+    if (state.index.has(name)) setSpend(state.index.get(name), value, "plan");
+  }
 }
 
 function schedule() {
@@ -138,21 +173,21 @@ function schedule() {
 }
 
 function updateTotals() {
-  const total = Object.values(state.spend).reduce((a, b) => a + b, 0);
-  if (document.activeElement !== $("total-budget")) $("total-budget").value = Math.round(total);
-  const change = total / state.meta.current_total - 1;
+  const sum = total();
+  if (document.activeElement !== $("total-budget")) $("total-budget").value = Math.round(sum);
+  const change = sum / state.meta.current_total - 1;
   $("total-note").textContent =
     `current ${fmt.format(state.meta.current_total)} (${(change * 100).toFixed(1)}%)`;
-  for (const ch of state.meta.channels) {
-    const c = ch.current > 0 ? state.spend[ch.name] / ch.current - 1 : 0;
-    $("change-" + ch.name).textContent = (c >= 0 ? "+" : "") + (c * 100).toFixed(0) + "%";
-  }
+  state.meta.channels.forEach((ch, i) => {
+    const c = ch.current > 0 ? state.spend[i] / ch.current - 1 : 0;
+    $(`change-${i}`).textContent = (c >= 0 ? "+" : "") + (c * 100).toFixed(0) + "%";
+  });
 }
 
 async function evaluate() {
   const seq = ++state.seq;
   try {
-    const result = await api("/api/evaluate", {spend: state.spend});
+    const result = await api("/api/evaluate", {spend: planBody()});
     if (seq < state.shown) return;  // a newer answer is already on screen
     state.shown = seq;
     showError(null);
@@ -172,18 +207,18 @@ function render(r) {
     `${fmt.format(b.mean)} [${fmt.format(b.ci_90[0])}, ${fmt.format(b.ci_90[1])}]`;
   $("difference").textContent = `${signed(d.mean)} [${signed(d.ci_90[0])}, ${signed(d.ci_90[1])}]`;
   $("difference").className = "num " + (d.ci_90[0] > 0 ? "good" : d.ci_90[1] < 0 ? "bad" : "");
-  $("prob-beats").textContent = (100 * r.prob_beats_baseline_plan).toFixed(0) + "%";
-  for (const [name, m] of Object.entries(r.marginal_roi)) {
-    const cell = $("mroi-" + name);
+  $("prob-beats").textContent = pct(r.prob_beats_baseline_plan) + "%";
+  state.names.forEach((name, i) => {
+    const m = r.marginal_roi[name], cell = $(`mroi-${i}`);
     cell.textContent = `${f2.format(m.mean)} [${f2.format(m.ci_90[0])}, ${f2.format(m.ci_90[1])}]`;
     cell.className = "num " + (m.ci_90[1] < 1 ? "low" : m.ci_90[0] > 1 ? "high" : "");
-  }
+  });
   if (state.frontier) Plotly.restyle("frontier-chart", {x: [[r.total_spend]], y: [[o.mean]]}, [4]);
   document.body.dataset.evaluations = String(+document.body.dataset.evaluations + 1);
 }
 
 function constraints() {
-  const locked = state.meta.channels.filter(ch => $("lock-" + ch.name).checked).map(ch => ch.name);
+  const locked = state.names.filter((name, i) => $(`lock-${i}`).checked);
   const maxChange = $("opt-max-change").value;
   return {budget: +$("opt-budget").value || null, locked, trust_region: $("opt-trust").checked,
           max_change: maxChange === "" ? null : +maxChange / 100};
@@ -197,37 +232,45 @@ async function busy(button, work) {
 async function runOptimize() {
   const plan = await api("/api/optimize", constraints());
   setPlan(plan.allocation);
-  const u = plan.uplift;
-  $("plan-summary").innerHTML = `Recommended plan applied: expected outcome
-    <b>${fmt.format(plan.expected_outcome.mean)}</b>, uplift ${signed(u.mean)}
-    (90% ${signed(u.ci_90[0])} to ${signed(u.ci_90[1])}), probability of beating the current plan
-    <b>${(100 * plan.prob_beats_current).toFixed(0)}%</b>.` +
-    Object.entries(plan.binding_constraints).map(([k, v]) => `<br>${k}: ${v}`).join("");
-  $("plan-summary").dataset.outcome = String(plan.expected_outcome.mean);
+  const u = plan.uplift, summary = $("plan-summary");
+  summary.replaceChildren("Recommended plan applied: expected outcome ",
+    el("b", {}, fmt.format(plan.expected_outcome.mean)),
+    `, uplift ${signed(u.mean)} (90% ${signed(u.ci_90[0])} to ${signed(u.ci_90[1])}), probability of ` +
+    "beating the current plan ", el("b", {}, pct(plan.prob_beats_current) + "%"), ".");
+  for (const [name, reason] of Object.entries(plan.binding_constraints)) {
+    summary.append(el("br"), `${name}: ${reason}`);
+  }
+  summary.dataset.outcome = String(plan.expected_outcome.mean);
   if (state.frontier) Plotly.restyle("frontier-chart",
     {x: [[plan.total_budget]], y: [[plan.expected_outcome.mean]]}, [5]);
 }
 
 async function runNearOptimal() {
   const near = await api("/api/near-optimal", constraints());
-  const names = state.meta.channels.map(ch => ch.name);
-  const pct = v => (100 * v).toFixed(0);
-  let rows = names.map(n => { const r = near.ranges[n];
-    return `<tr><td>${n}</td><td class="num">${fmt.format(r.spend_min)} – ${fmt.format(r.spend_max)}</td>
-    <td class="num">${pct(r.share_min)}–${pct(r.share_max)}%</td></tr>`; }).join("");
-  let html = `<h2 style="margin-top:12px">Within ${(100 * near.tolerance).toFixed(0)}% of the best</h2>
-    <table id="near-ranges"><thead><tr><th>channel</th><th class="num">spend range</th>
-    <th class="num">share range</th></tr></thead><tbody>${rows}</tbody></table>`;
-  rows = near.alternatives.map((alt, i) => `<tr><td>${i === 0 ? "best" : "#" + i}</td>` +
-    names.map(n => `<td class="num">${fmt.format(alt.allocation[n])}</td>`).join("") +
-    `<td class="num">${(100 * alt.shortfall_vs_best).toFixed(2)}%</td>
-     <td><button class="secondary use-alt" data-index="${i}">use</button></td></tr>`).join("");
-  html += `<table id="alternatives" style="margin-top:8px"><thead><tr><th>plan</th>` +
-    names.map(n => `<th class="num">${n}</th>`).join("") +
-    `<th class="num">below best</th><th></th></tr></thead><tbody>${rows}</tbody></table>`;
-  $("near-optimal").innerHTML = html;
-  document.querySelectorAll(".use-alt").forEach(button => button.addEventListener("click",
-    () => setPlan(near.alternatives[+button.dataset.index].allocation)));
+  const names = state.names;
+  const head = cells => el("thead", {}, el("tr", {}, ...cells));
+  const ranges = el("table", {id: "near-ranges"},
+    head([el("th", {}, "channel"), el("th", {class: "num"}, "spend range"),
+          el("th", {class: "num"}, "share range")]),
+    el("tbody", {}, ...names.map(name => {
+      const r = near.ranges[name];
+      return el("tr", {}, el("td", {}, name),
+        el("td", {class: "num"}, `${fmt.format(r.spend_min)} – ${fmt.format(r.spend_max)}`),
+        el("td", {class: "num"}, `${pct(r.share_min)}–${pct(r.share_max)}%`));
+    })));
+  const rows = near.alternatives.map((alt, i) => {
+    const use = el("button", {class: "secondary use-alt", dataset: {index: String(i)}}, "use");
+    use.addEventListener("click", () => setPlan(alt.allocation));
+    return el("tr", {}, el("td", {}, i === 0 ? "best" : "#" + i),
+      ...names.map(name => el("td", {class: "num"}, fmt.format(alt.allocation[name]))),
+      el("td", {class: "num"}, (100 * alt.shortfall_vs_best).toFixed(2) + "%"), el("td", {}, use));
+  });
+  const alternatives = el("table", {id: "alternatives", style: "margin-top:8px"},
+    head([el("th", {}, "plan"), ...names.map(name => el("th", {class: "num"}, name)),
+          el("th", {class: "num"}, "below best"), el("th")]),
+    el("tbody", {}, ...rows));
+  $("near-optimal").replaceChildren(
+    el("h2", {style: "margin-top:12px"}, `Within ${pct(near.tolerance)}% of the best`), ranges, alternatives);
 }
 
 async function drawFrontier() {
@@ -249,13 +292,13 @@ async function drawFrontier() {
   ];
   const layout = {margin: {l: 70, r: 10, t: 10, b: 50}, template: "plotly_white",
     xaxis: {title: {text: "total spend over the reference window"}},
-    yaxis: {title: {text: state.meta.kpi + " (window + carryover)"}}, legend: {orientation: "h", y: -0.25}};
-  $("frontier-chart").innerHTML = "";
+    yaxis: {title: {text: plotlyText(state.meta.kpi) + " (window + carryover)"}},
+    legend: {orientation: "h", y: -0.25}};
+  $("frontier-chart").replaceChildren();
   await Plotly.newPlot("frontier-chart", traces, layout, {displaylogo: false, responsive: true});
   state.frontier = data;
-  const total = Object.values(state.spend).reduce((a, b) => a + b, 0);
   const shown = $("outcome-mean").dataset.value;
-  if (shown) Plotly.restyle("frontier-chart", {x: [[total]], y: [[+shown]]}, [4]);
+  if (shown) Plotly.restyle("frontier-chart", {x: [[total()]], y: [[+shown]]}, [4]);
   $("frontier-chart").dataset.ready = "1";
 }
 
@@ -264,22 +307,16 @@ async function loadNarrative() {
   const box = $("narrative");
   if (!n.available) { box.textContent = "Narrative unavailable: " + n.reason; return; }
   const s = n.story;
-  box.innerHTML = "";
-  const p = document.createElement("p"); p.textContent = s.summary || ""; box.appendChild(p);
-  const ul = document.createElement("ul");
-  for (const item of [...(s.findings || []), ...(s.recommendations || [])]) {
-    const li = document.createElement("li"); li.textContent = item.text || String(item); ul.appendChild(li);
-  }
-  box.appendChild(ul);
+  const items = [...(s.findings || []), ...(s.recommendations || [])];
+  box.replaceChildren(el("p", {}, s.summary || ""),
+    el("ul", {}, ...items.map(item => el("li", {}, item.text || String(item)))));
 }
 
 function onTotal() {
-  const target = +$("total-budget").value;
-  const total = Object.values(state.spend).reduce((a, b) => a + b, 0);
-  if (!(target >= 0) || total <= 0) return;
-  const plan = {};
-  for (const [name, value] of Object.entries(state.spend)) plan[name] = value * target / total;
-  setPlan(plan);  // a new total keeps the mix: every channel scales by the same factor
+  const target = +$("total-budget").value, sum = total();
+  if (!(target >= 0) || sum <= 0) return;
+  // A new total keeps the mix: every channel scales by the same factor.
+  state.spend.forEach((value, i) => setSpend(i, value * target / sum, "plan"));
 }
 
 async function main() {
@@ -287,18 +324,21 @@ async function main() {
     state.meta = await api("/api/meta");
   } catch (error) { showError(error); $("run-info").textContent = String(error.message); return; }
   const m = state.meta, ref = m.reference;
+  state.names = m.channels.map(ch => ch.name);
+  state.index = new Map(state.names.map((name, i) => [name, i]));
   $("run-info").textContent =
     `KPI ${m.kpi} · reference window ${ref.start} … ${ref.end} (${ref.periods} periods)` +
     ` · ${m.n_draws} posterior draws` +
     (m.live_draws < m.n_draws ? ` (what-if answers use a fixed subset of ${m.live_draws})` : "") +
     ` · diagnostics ${m.diagnostics_ok ? "ok" : "FAILED"}`;
-  if (m.warnings.length) $("warnings").innerHTML = `<div class="warn">` +
-    m.warnings.map(w => String(w).replace(/</g, "&lt;")).join("<br>") + "</div>";
+  if (m.warnings.length) {
+    $("warnings").replaceChildren(el("div", {class: "warn"}, ...m.warnings.map(w => el("div", {}, w))));
+  }
   $("opt-budget").value = Math.round(m.current_total);
   buildChannels();
   $("total-budget").addEventListener("change", onTotal);
   $("btn-reset").addEventListener("click",
-    () => setPlan(Object.fromEntries(m.channels.map(ch => [ch.name, ch.current]))));
+    () => m.channels.forEach((ch, i) => setSpend(i, ch.current, "plan")));
   $("btn-optimize").addEventListener("click", e => busy(e.target, runOptimize));
   $("btn-near-optimal").addEventListener("click", e => busy(e.target, runNearOptimal));
   updateTotals();
@@ -317,6 +357,20 @@ document.head.appendChild(plotlyScript);
 """
 
 
-def render_page(run_name: str) -> str:
-    """The page for one run (the run's name is the only server-side value in it)."""
-    return _PAGE.replace("__RUN__", html.escape(run_name))
+def render_page(run_name: str, nonce: str) -> str:
+    """The page for one run: its name (escaped) is the only server-side value in it; ``nonce`` lets
+    its script run under :func:`page_headers`' policy."""
+    return _PAGE.replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce)
+
+
+def page_headers(nonce: str) -> dict[str, str]:
+    """Headers for the page: scripts only from this server or with this response's nonce (so no
+    injected handler or tag runs), no framing by other sites, no token leaked in a Referer."""
+    policy = (
+        f"default-src 'none'; script-src 'self' 'nonce-{nonce}'; connect-src 'self'; img-src 'self' data:; "
+        # Plotly sets inline styles on what it draws.
+        "style-src 'self' 'unsafe-inline'; font-src 'self' data:; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return {"Content-Security-Policy": policy, "Referrer-Policy": "no-referrer",
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,8 +27,14 @@ def chromium_path() -> str | None:
 
 
 @contextmanager
-def browser_page(viewport: tuple[int, int] = (1400, 1000)) -> Iterator[tuple[object, list[str]]]:
-    """A fresh page and the list its console errors and page errors are collected into."""
+def browser_page(
+    viewport: tuple[int, int] = (1400, 1000), bypass_csp: bool = False, console: list[str] | None = None,
+) -> Iterator[tuple[object, list[str]]]:
+    """A fresh page and the list its console errors and page errors are collected into.
+
+    ``bypass_csp`` ignores the pages' Content-Security-Policy (to test what the page's own code does
+    without that safety net); ``console``, when given, collects every console message.
+    """
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     executable = chromium_path()
     if executable is None:
@@ -37,13 +43,31 @@ def browser_page(viewport: tuple[int, int] = (1400, 1000)) -> Iterator[tuple[obj
         # --no-sandbox: CI runs as root in a container, where Chromium's sandbox cannot start.
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+            size = {"width": viewport[0], "height": viewport[1]}
+            page = browser.new_page(viewport=size, bypass_csp=bypass_csp)
             errors: list[str] = []
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+            if console is not None:
+                page.on("console", lambda msg: console.append(msg.text))
             page.on("pageerror", lambda error: errors.append(str(error)))
             yield page, errors
         finally:
             browser.close()
+
+
+def wait_until(page, condition: Callable[[], bool], what: str, timeout_ms: int = 10_000) -> None:
+    """Poll ``condition`` (Python, over Playwright reads) until true: the planner's Content-Security-Policy
+    forbids the string evaluation ``page.wait_for_function`` would use."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_ms} ms waiting for {what}")
+        page.wait_for_timeout(50)
+
+
+def evaluations(page) -> int:
+    """How many what-if answers the planner page has shown."""
+    return int(page.get_attribute("body", "data-evaluations"))
 
 
 def screenshot(page, name: str) -> Path:

@@ -15,11 +15,12 @@ from mixscope.errors import MixscopeError
 from mixscope.serve import check_bind, create_app, is_loopback
 from mixscope.serve.whatif import WhatIf
 from mixscope.surface import Surface
+from tests.serve.clients import local_client
 
 
 @pytest.fixture(scope="module")
 def client(national_surface_dir):
-    with TestClient(create_app(national_surface_dir)) as test_client:
+    with local_client(create_app(national_surface_dir)) as test_client:
         yield test_client
 
 
@@ -177,7 +178,7 @@ def test_server_process_never_imports_jax(national_surface_dir):
         "from fastapi.testclient import TestClient\n"
         "import mixscope.cli\n"
         "from mixscope.serve import create_app\n"
-        "c = TestClient(create_app(sys.argv[1]))\n"
+        "c = TestClient(create_app(sys.argv[1]), base_url='http://127.0.0.1')\n"
         "assert c.get('/api/meta').status_code == 200\n"
         "assert c.post('/api/evaluate', json={'spend': {}}).status_code == 200\n"
         "assert c.post('/api/marginal', json={'spend': {}}).status_code == 200\n"
@@ -195,11 +196,15 @@ def test_server_process_never_imports_jax(national_surface_dir):
 def test_fast_path_and_route_give_the_same_answers(client):
     """Plain JSON plans skip FastAPI's per-request work; anything else takes the route, same contract."""
     plain = client.post("/api/evaluate", json={"spend": {"tv": 150000, "search": 90000.5}})
-    # A number written as a string is not plain: pydantic's lax parsing (the route) accepts it.
-    routed = client.post("/api/evaluate", json={"spend": {"tv": "150000", "search": "90000.5"}})
+    # A body past the fast path's size limit takes the route: same answer.
+    padded = json.dumps({"spend": {"tv": 150000, "search": 90000.5}}) + " " * 70_000
+    routed = client.post("/api/evaluate", content=padded, headers={"Content-Type": "application/json"})
     assert plain.status_code == routed.status_code == 200
     assert plain.json() == routed.json()
     assert plain.headers["content-type"] == "application/json"
+    # A number written as a string is not plain, and the route refuses it too: numbers are JSON numbers.
+    string = client.post("/api/evaluate", json={"spend": {"tv": "150000"}})
+    assert string.status_code == 422 and string.json()["detail"][0]["field"] == "spend.tv"
     empty = client.post("/api/evaluate", json={})  # spend defaults to the current plan, as in the model
     assert empty.status_code == 200
     assert empty.json() == client.post("/api/evaluate", json={"spend": {}}).json()
@@ -246,7 +251,7 @@ def test_two_worker_processes_answer_like_one(national_surface_dir):
     from tests.serve.browser import running_server
 
     plan = {"spend": {"tv": 1.1e6, "radio": 2.0e5}}
-    with TestClient(create_app(national_surface_dir)) as in_process:
+    with local_client(create_app(national_surface_dir)) as in_process:
         expected = in_process.post("/api/evaluate", json=plan).json()
     with running_server(national_surface_dir, "--workers", "2") as url:
         answers = [httpx.post(f"{url}/api/evaluate", json=plan, timeout=30).json() for _ in range(8)]

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.serve.browser import browser_page, running_server, screenshot
+from tests.serve.browser import browser_page, evaluations, running_server, screenshot, wait_until
 
 
 def test_slider_updates_outcome_matching_the_api_and_optimiser_applies(national_surface_dir):
@@ -15,24 +15,26 @@ def test_slider_updates_outcome_matching_the_api_and_optimiser_applies(national_
         page.goto(f"{url}/")
         page.wait_for_selector("body[data-ready='1']", timeout=30_000)
         before = float(page.get_attribute("#outcome-mean", "data-value"))
-        evaluations = int(page.get_attribute("body", "data-evaluations"))
+        answered = evaluations(page)
+        names = [channel["name"] for channel in httpx.get(f"{url}/api/meta", timeout=10).json()["channels"]]
+        search = names.index("search")  # per-channel elements are numbered, never named after the channel
 
         # Drag-free slider move: a click at 85% of the track sets the value there and fires `input`.
-        box = page.locator("#slider-search").bounding_box()
+        box = page.locator(f"#slider-{search}").bounding_box()
         page.mouse.click(box["x"] + 0.85 * box["width"], box["y"] + box["height"] / 2)
-        page.wait_for_function(f"+document.body.dataset.evaluations > {evaluations}", timeout=10_000)
+        wait_until(page, lambda: evaluations(page) > answered, "the what-if answer to the slider move")
         page.wait_for_timeout(300)  # let any trailing (debounced) query land
         shown = float(page.get_attribute("#outcome-mean", "data-value"))
         assert shown != pytest.approx(before, rel=1e-9)
 
         # The page's number is the API's number for the plan it shows.
         spend = json.loads(page.get_attribute("#outcome-mean", "data-spend"))
-        assert spend["search"] == pytest.approx(float(page.input_value("#slider-search")))
+        assert spend["search"] == pytest.approx(float(page.input_value(f"#slider-{search}")))
         answer = httpx.post(f"{url}/api/evaluate", json={"spend": spend}, timeout=10).json()
         assert shown == pytest.approx(answer["outcome"]["mean"], rel=1e-12)
         assert page.inner_text("#outcome-mean") == f"{answer['outcome']['mean']:,.0f}"
         mroi = answer["marginal_roi"]["search"]
-        assert page.inner_text("#mroi-search").startswith(f"{mroi['mean']:.2f}")
+        assert page.inner_text(f"#mroi-{search}").startswith(f"{mroi['mean']:.2f}")
         page.wait_for_selector("#frontier-chart[data-ready='1'] .main-svg", timeout=60_000)
 
         # The optimiser with the page's default constraints (±30%, trust region) = the API's answer.
@@ -45,8 +47,8 @@ def test_slider_updates_outcome_matching_the_api_and_optimiser_applies(national_
         assert float(page.get_attribute("#plan-summary", "data-outcome")) == pytest.approx(
             plan["expected_outcome"]["mean"], rel=1e-9)
         for name, amount in plan["allocation"].items():
-            assert float(page.input_value(f"#spend-{name}")) == pytest.approx(amount, abs=1.0)
-        page.wait_for_function("+document.body.dataset.evaluations > 1", timeout=10_000)
+            assert float(page.input_value(f"#spend-{names.index(name)}")) == pytest.approx(amount, abs=1.0)
+        wait_until(page, lambda: evaluations(page) > 1, "the what-if answer to the optimised plan")
 
         page.click("#btn-near-optimal")
         page.wait_for_selector("#alternatives tbody tr", timeout=30_000)
