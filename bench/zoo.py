@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,18 @@ MIN_BIN = 5
 MAX_CHANGES = (0.3, 0.5)
 ENGINES = ("bayes", "ridge")
 SURFACE = {"n_sobol": 16, "n_neighbourhood": 8, "check_plans": 8, "check_draws": 50}
+# Alternatives to the default decision rule, scored on the same surfaces (the evidence for
+# the default): objective, minimum probability of beating the status quo, trust region.
+VARIANTS = {
+    "mean, always move, old default": ("mean", None, True),
+    "mean, always move, no trust region": ("mean", None, False),
+    "mean-sd:0.5, always move": ("mean-sd:0.5", None, True),
+    "mean-sd:1, always move": ("mean-sd:1", None, True),
+    "mean-sd:2, always move": ("mean-sd:2", None, True),
+    "quantile:0.1, always move": ("quantile:0.1", None, True),
+    "mean, min confidence 0.8": ("mean", 0.8, True),
+    "mean-sd:1, min confidence 0.9": ("mean-sd:1", 0.9, True),
+}
 
 
 def prepare_case(case, folder: Path) -> tuple[Any, Path, Path]:
@@ -104,7 +117,7 @@ def fit_run(engine: str, calibrated: bool, spec_path: Path, lifts: Path, out: Pa
 def score_run(run_dir: Path, simulated) -> dict[str, Any]:
     """ROI accuracy and the default plans' true value for one fitted run."""
     from mixscope.model.run import load_run
-    from mixscope.plan import Constraints, optimize
+    from mixscope.plan import Constraints, Objective, optimize
     from mixscope.simulate import true_surface
     from mixscope.simulate.scoring import true_optimum_value
     from mixscope.surface import Surface
@@ -131,9 +144,21 @@ def score_run(run_dir: Path, simulated) -> dict[str, Any]:
         payload = plan.to_dict()
         best = true_optimum_value(truth_surface, constraints)
         achievable = best - true_current
+        variants = {}
+        for label, (objective, confidence, trust) in VARIANTS.items():
+            other = optimize(surface, replace(constraints, trust_region=trust), Objective.parse(objective),
+                             near_optimal_tolerance=None, min_confidence=confidence)
+            gain = float(truth_surface.curves.incremental(other.allocation)[0].sum()) - true_current
+            variants[label] = gain / achievable if achievable > 0 else 0.0
         true_uplift = float(truth_surface.curves.incremental(plan.allocation)[0].sum()) - true_current
         key = f"pm{int(change * 100)}"
         moved = bool(np.abs(plan.allocation - current).max() > 1e-6 * current.sum())
+        # The plan the optimiser found, even where the decision rule kept the current mix:
+        # its stated probability of beating the current plan is checked against the truth.
+        found = payload.get("best_found")
+        found_spend = (np.array([found["allocation"][c] for c in surface.channels]) if found
+                       else plan.allocation)
+        found_uplift = float(truth_surface.curves.incremental(found_spend)[0].sum()) - true_current
         row[key] = {
             "share": true_uplift / achievable if achievable > 0 else 0.0,
             "achievable_pct": 100 * achievable / true_current,
@@ -142,6 +167,10 @@ def score_run(run_dir: Path, simulated) -> dict[str, Any]:
             "decision": payload.get("decision", "reallocate" if moved else "hold"),
             "prob_beats_current": payload["prob_beats_current"] if moved else None,
             "beats_current": true_uplift > 0,
+            "found_prob": found["prob_beats_status_quo"] if found else payload["prob_beats_current"],
+            "found_beats_current": found_uplift > 0,
+            "found_share": found_uplift / achievable if achievable > 0 else 0.0,
+            "variants": variants,
         }
     return row
 
@@ -187,8 +216,14 @@ def summarise(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]
             entry[f"median_share_{key}"] = round(float(np.median(shares)), 3)
             entry[f"min_share_{key}"] = round(float(np.min(shares)), 3)
             entry[f"held_{key}"] = sum(not row[key]["moved"] for row in rows)
-            calibration += [(row[key]["prob_beats_current"], row[key]["beats_current"])
-                            for row in rows if row[key]["prob_beats_current"] is not None]
+            for variant in VARIANTS:
+                values = [row[key]["variants"][variant] for row in rows
+                          if variant in row[key].get("variants", {})]
+                if values:
+                    figure = f"{np.median(values):.3f} / {np.min(values):.3f}"
+                    entry[f"{key} {variant}: median / min"] = figure
+            calibration += [(row[key]["found_prob"], row[key]["found_beats_current"])
+                            for row in rows if row[key].get("found_prob") is not None]
         figures[label] = entry
     bins = []
     for low, high in zip(PROB_BINS[:-1], PROB_BINS[1:], strict=True):

@@ -139,13 +139,16 @@ def _prior_log_moments(spec: RunSpec, dataset: Dataset, config: ModelConfig) -> 
 
 
 def calibration_summary(
-    spec: RunSpec, dataset: Dataset, experiments: Sequence[Experiment], draws: Mapping[str, np.ndarray]
+    spec: RunSpec, dataset: Dataset, experiments: Sequence[Experiment], draws: Mapping[str, np.ndarray],
+    roi: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The ``summary.json["calibration"]`` section: mode, each experiment measured vs model-implied.
 
     ``draws``: flattened posterior draws (``flatten_draws``). An experiment whose
     measurement and model-implied lift differ by more than 2 combined sd is
-    flagged ``consistent: false``: the model and the test disagree.
+    flagged ``consistent: false``: the model and the test disagree. With ``roi``
+    (``(draw, channel)`` posterior ROI), ``identification`` says per tested
+    channel what its tests pin and what they leave open (:func:`identification`).
     """
     from mixscope.calibration.lift import build_lift_inputs, posterior_lift
     from mixscope.calibration.priors import roi_priors
@@ -178,11 +181,81 @@ def calibration_summary(
             for c, (mu, sigma) in zip(config.roi_channels, config.roi_prior, strict=True)
         },
     }
+    if roi is not None:
+        out["identification"] = identification(experiments, dataset, implied, roi, config.channels)
     if spec.calibration.mode == "prior":
         out["experiment_roi"] = {
             channel: {"roi": e.roi, "sd": e.sd, "n_experiments": e.n_experiments,
                       "prior_mean": e.prior.mean, "prior_sd": e.prior.sd}
             for channel, e in roi_priors(experiments, dataset).items()
+        }
+    return out
+
+
+DISTINCT_LEVEL = 0.25  # two tests' relative spend changes further apart than this probe different levels
+
+
+def test_level(experiment: Experiment, dataset: Dataset) -> float:
+    """The test's relative spend change: its spend delta over the spend planned without it.
+
+    The data show the spend that ran (the test included), so a holdout that
+    halved spend shows half the planned spend and a delta of minus that half: -0.5.
+    """
+    cells = experiment.geo_mask(dataset)[:, None] & experiment.periods(dataset)[None, :]
+    shown = float(dataset.spend[..., dataset.channels.index(experiment.channel)][cells].sum())
+    planned = shown - experiment.spend_delta
+    return experiment.spend_delta / planned if planned > 0 else math.inf
+
+
+def identification(
+    experiments: Sequence[Experiment], dataset: Dataset, implied: np.ndarray, roi: np.ndarray,
+    channels: Sequence[str],
+) -> dict[str, dict[str, Any]]:
+    """Per tested channel: what its lift tests pin down and what they leave open.
+
+    A test measures the response to one spend change in one window: the slope of
+    the channel's curve between the planned and the tested spend, there. It does
+    not measure the average ROI, which also depends on the curve's shape down to
+    zero spend; tests at two or more clearly different spend levels pin the shape
+    between them. The posterior shows it: the implied lift's relative sd
+    (``lift_cv``) is small where a test pins it, the ROI's (``roi_cv``) stays wide
+    where the shape is open.
+
+    Args:
+        implied: ``(draw, experiment)`` model-implied lift of each experiment.
+        roi: ``(draw, channel)`` posterior ROI.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for c, channel in enumerate(channels):
+        tests = [k for k, e in enumerate(experiments) if e.channel == channel]
+        if not tests:
+            continue
+        levels = sorted(test_level(experiments[k], dataset) for k in tests)
+        distinct = [levels[0]]
+        for level in levels[1:]:
+            if level - distinct[-1] > DISTINCT_LEVEL:
+                distinct.append(level)
+        lift_cv = float(np.median([
+            implied[:, k].std() / max(abs(implied[:, k].mean()), 1e-12) for k in tests
+        ]))
+        roi_cv = float(roi[:, c].std() / max(abs(roi[:, c].mean()), 1e-12))
+        tested = ", ".join(f"{level:+.0%}" for level in distinct)
+        pins = (f"the response to a spend change of {tested} in the tested weeks "
+                f"(the model's implied lift varies by ±{lift_cv:.0%})")
+        if len(distinct) == 1:
+            open_question = (
+                f"the average ROI (±{roi_cv:.0%}) and the curve's shape away from {tested}: one spend level "
+                "fixes the curve's slope there, not the curve. A second test at another spend level (e.g. "
+                "going dark, or +50%) would pin the shape; `mixscope next-test` proposes one."
+            )
+        else:
+            open_question = (
+                f"the curve beyond the tested range ({tested}), and so part of the average ROI "
+                f"(±{roi_cv:.0%})."
+            )
+        out[channel] = {
+            "tests": len(tests), "spend_levels": distinct, "lift_cv": lift_cv, "roi_cv": roi_cv,
+            "pins": pins, "leaves_open": open_question,
         }
     return out
 

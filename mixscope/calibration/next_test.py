@@ -43,6 +43,8 @@ DURATIONS = (2, 4, 6, 8, 10, 12, 16)  # weeks scanned for the duration a test ne
 TARGET_SD_REDUCTION = 0.5  # "needs N weeks": to halve the channel's ROI sd
 MAX_DRAWS = 1000  # posterior draws used (thinned evenly); enough for the weighted moments
 N_OUTCOMES = 256  # simulated test outcomes per candidate
+DEFAULT_CHANGE = -1.0  # go dark: the largest, cleanest contrast
+SECOND_LEVEL = 0.5  # for a channel already tested dark: +50%, the other side of current spend
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class TestOption:
     roi_sd_after: float
     weeks_needed: int | None  # shortest scanned duration halving the ROI sd (None: none does)
     min_ess: float  # smallest effective sample size of the reweighted draws (reliability)
+    tested_levels: tuple[float, ...] = ()  # relative spend changes this channel was already tested at
 
     @property
     def sd_reduction(self) -> float:
@@ -83,6 +86,11 @@ class NextTestReport:
         if best is None:
             return "No channel can be tested: every channel was dark over the recent window."
         action = "cut" if best.spend_change < 0 else "raise"
+        second = ""
+        if best.tested_levels:
+            done = ", ".join(f"{level:+.0%}" for level in best.tested_levels)
+            second = (f" This is a second spend level: its tests so far pinned the response at {done}, "
+                      "not the curve's shape, which this test measures.")
         needed = (
             f"{best.weeks_needed} weeks would halve its ROI uncertainty"
             if best.weeks_needed is not None
@@ -92,7 +100,7 @@ class NextTestReport:
             f"Test {best.channel} next: {action} its spend by {abs(best.change_fraction):.0%} "
             f"({best.spend_change:+,.0f}) for {best.weeks} weeks. Expected to narrow its ROI sd from "
             f"{best.roi_sd_now:.2f} to {best.roi_sd_after:.2f} and worth {best.evsi:,.0f} "
-            f"({self.outcome_units}) in better budget decisions; {needed}."
+            f"({self.outcome_units}) in better budget decisions; {needed}.{second}"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -107,7 +115,7 @@ class NextTestReport:
 
 
 def next_test(
-    run: Any, weeks: int = 8, change: float = -1.0, standard_error: float | None = None,
+    run: Any, weeks: int = 8, change: float | None = None, standard_error: float | None = None,
     seed: int = 0,
 ) -> NextTestReport:
     """Rank channels by what a ``weeks``-long test changing spend by ``change`` would teach.
@@ -116,12 +124,15 @@ def next_test(
         run: a loaded run (:func:`mixscope.load_run`).
         weeks: test duration in periods.
         change: relative spend change in the window, e.g. -1 (go dark) or 0.5 (+50%).
+            ``None``: per channel, going dark, or for a channel already tested near that
+            level, :data:`SECOND_LEVEL` (a test at a second spend level pins the curve's
+            shape, which one level leaves open).
         standard_error: the test's standard error in KPI units; by default from the
             model's residual noise (see module docstring).
     """
     if weeks < 1:
         raise MixscopeError(f"--weeks must be at least 1, got {weeks}.")
-    if not -1.0 <= change <= 5.0 or change == 0:
+    if change is not None and (not -1.0 <= change <= 5.0 or change == 0):
         raise MixscopeError(
             f"--change must be a non-zero relative spend change between -1 (go dark) and 5, got {change}."
         )
@@ -151,15 +162,18 @@ def next_test(
     candidates = [
         (c, d) for c in range(dataset.n_channels) for d in durations if d <= dataset.n_times
     ]
+    tested = _tested_levels(run, dataset)
+    level = {c: _candidate_level(change, tested.get(name, ())) for c, name in enumerate(config.channels)}
     changes, deltas, feasible = [], [], []
     for c, d in candidates:
-        built = _hypothetical_change(dataset, scaling, inputs.tail, c, d, change)
+        built = _hypothetical_change(dataset, scaling, inputs.tail, c, d, level[c])
         if built is not None:
             changes.append(built[0])
             deltas.append(built[1])
             feasible.append((c, d))
+    report_change = DEFAULT_CHANGE if change is None else change
     if not changes:
-        return NextTestReport((), weeks, change, labels[current], _units(run))
+        return NextTestReport((), weeks, report_change, labels[current], _units(run))
     zeros = np.zeros(len(changes))
     media = np.asarray(inputs.media, float)
     lift = stack_changes(changes, media, scaling.kpi_scale, inputs.tail, zeros, zeros)
@@ -183,7 +197,7 @@ def next_test(
             channel=config.channels[c],
             weeks=d,
             spend_change=float(deltas[k]),
-            change_fraction=change,
+            change_fraction=level[c],
             standard_error=float(se),
             expected_lift=float(implied[:, k].mean()),
             evsi=float(evsi),
@@ -191,10 +205,39 @@ def next_test(
             roi_sd_after=float(sd_after),
             weeks_needed=needed,
             min_ess=float(ess),
+            tested_levels=tested.get(config.channels[c], ()),
         ))
     options.sort(key=lambda o: (-round(o.evsi, 6), -(o.roi_sd_now - o.roi_sd_after) * spend[
         config.channels.index(o.channel)]))
-    return NextTestReport(tuple(options), weeks, change, labels[current], _units(run))
+    return NextTestReport(tuple(options), weeks, report_change, labels[current], _units(run))
+
+
+def _tested_levels(run: Any, dataset: Any) -> dict[str, tuple[float, ...]]:
+    """Per channel, the distinct relative spend changes its lift tests already ran."""
+    from mixscope.calibration.evidence import DISTINCT_LEVEL, test_level
+
+    levels: dict[str, list[float]] = {}
+    for experiment in getattr(run, "experiments", ()) or ():
+        levels.setdefault(experiment.channel, []).append(test_level(experiment, dataset))
+    out = {}
+    for channel, values in levels.items():
+        distinct: list[float] = []
+        for value in sorted(values):
+            if not distinct or value - distinct[-1] > DISTINCT_LEVEL:
+                distinct.append(value)
+        out[channel] = tuple(distinct)
+    return out
+
+
+def _candidate_level(change: float | None, tested: tuple[float, ...]) -> float:
+    """The relative spend change to simulate for a channel (see :func:`next_test`)."""
+    from mixscope.calibration.evidence import DISTINCT_LEVEL
+
+    if change is not None:
+        return change
+    if any(abs(level - DEFAULT_CHANGE) <= DISTINCT_LEVEL for level in tested):
+        return SECOND_LEVEL
+    return DEFAULT_CHANGE
 
 
 def _units(run: Any) -> str:

@@ -16,6 +16,7 @@ from numpyro.infer import MCMC, NUTS, init_to_median
 from mixscope import metrics
 from mixscope.data.dataset import Dataset
 from mixscope.model.compile_cache import enable_compile_cache
+from mixscope.model.curve_check import MAX_ABS_Z, curve_check
 from mixscope.model.diagnostics import Diagnostics, convergence, fit_statistics
 from mixscope.model.evaluate import (
     MROI_STEP,
@@ -138,7 +139,8 @@ def fit(
     if experiments:
         from mixscope.calibration.evidence import calibration_summary
 
-        summary["calibration"] = calibration_summary(spec, dataset, experiments, flatten_draws(samples))
+        roi = metrics.roi(evaluation.incremental_outcome, dataset.spend.sum(axis=(0, 1)))
+        summary["calibration"] = calibration_summary(spec, dataset, experiments, flatten_draws(samples), roi)
     return FitResult(spec, dataset, idata, evaluation, diagnostics, summary, fit_seconds, experiments)
 
 
@@ -241,6 +243,19 @@ def build_summary(
     failures = diagnostics.failures()
     summary["diagnostics_ok"] = not failures
     summary["warnings"] = [f"DIAGNOSTICS FAILED: {problem}" for problem in failures]
+    train = np.ones(dataset.n_times, dtype=bool)
+    if spec.holdout.periods:
+        train[-spec.holdout.periods :] = False
+    checks = curve_check(dataset.kpi, evaluation.expected.mean(axis=0), evaluation.contribution_mean, train,
+                         tuple(channels))
+    summary["curve_check"] = checks
+    if failing := [name for name, check in checks.items() if not check["ok"]]:
+        summary["warnings"].append(
+            f"CURVE CHECK: the fitted response curve of {', '.join(failing)} misses the partial residuals "
+            f"by more than {MAX_ABS_Z:g} standard errors over part of its range of media pressure: its "
+            "shape (e.g. an S-curve read as saturation) or an unmodelled driver may be wrong. "
+            "See summary.json curve_check; a lift test at another spend level would tell."
+        )
     summary["fit_seconds"] = fit_seconds
     summary["sampler"] = {
         "chains": spec.sampler.chains,

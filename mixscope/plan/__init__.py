@@ -11,9 +11,11 @@ from mixscope.plan.frontier import frontier
 from mixscope.plan.marginal import marginal_returns
 from mixscope.plan.near_optimal import NearOptimal, near_optimal
 from mixscope.plan.objective import Objective
-from mixscope.plan.optimize import PlanResult, optimize
+from mixscope.plan.optimize import DEFAULT_OBJECTIVE, MIN_CONFIDENCE, PlanResult, optimize, status_quo
 
 __all__ = [
+    "DEFAULT_OBJECTIVE",
+    "MIN_CONFIDENCE",
     "Bounds",
     "Constraints",
     "NearOptimal",
@@ -25,4 +27,5 @@ __all__ = [
     "near_optimal",
     "optimize",
     "resolve",
+    "status_quo",
 ]

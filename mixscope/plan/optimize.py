@@ -13,6 +13,7 @@ from mixscope import metrics
 from mixscope.plan.constraints import Bounds, Constraints, PlanError, project, resolve
 from mixscope.plan.objective import Objective, Scorer
 from mixscope.surface.runtime import Surface
+from mixscope.surface.support import extrapolation
 
 _FEASIBILITY_TOLERANCE = 1e-7  # relative to the budget
 
@@ -57,6 +58,10 @@ class PlanResult:
                 out[name] = "at its minimum"
         return out
 
+    def is_current(self) -> bool:
+        """Whether the recommendation is the current plan itself."""
+        return bool(np.abs(self.allocation - self.current).max() <= 1e-6 * max(self.current.sum(), 1.0))
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON the CLI prints and the insights layer and report read."""
         uplift = self.outcome - self.current_outcome
@@ -73,7 +78,10 @@ class PlanResult:
             "current_outcome": metrics.interval_summary(self.current_outcome),
             "uplift": metrics.interval_summary(uplift),
             "uplift_relative": float(uplift.mean() / self.current_outcome.mean()),
-            "prob_beats_current": float(np.mean(self.outcome > self.current_outcome)),
+            # None where the plan is the current one: a plan cannot beat itself.
+            "prob_beats_current": (
+                None if self.is_current() else float(np.mean(self.outcome > self.current_outcome))
+            ),
             "marginal_roi": metrics.summarize_by_channel(self.marginal_roi, self.channels),
             "binding_constraints": self.binding(),
             "converged": self.solution.converged,
@@ -86,6 +94,18 @@ class PlanResult:
         return payload
 
 
+def status_quo(surface: Surface, bounds: Bounds) -> np.ndarray:
+    """The current mix at the plan's budget: what a reallocation is compared with.
+
+    The historical plan scaled to the allowed total (the current total when a
+    budget range holds it, else the nearest end of the range), then moved to the
+    nearest point within the channel bounds.
+    """
+    current = surface.historical_plan()
+    total = min(max(float(current.sum()), bounds.budget_low), bounds.budget_high)
+    return project(current * total / current.sum(), bounds.lower, bounds.upper, total)
+
+
 def solve(
     surface: Surface, bounds: Bounds, objective: Objective, starts: int = 6, seed: int = 0,
     initial: np.ndarray | None = None,
@@ -94,9 +114,11 @@ def solve(
 
     Variables are scaled to shares of the current total so SLSQP's tolerances
     mean the same on any currency; the objective is scaled by the current
-    plan's incremental outcome.
+    plan's incremental outcome. The status quo (:func:`status_quo`) is always
+    one of the starts.
     """
-    scorer = Scorer(surface, objective)
+    reference = status_quo(surface, bounds)
+    scorer = Scorer(surface, objective, reference)
     scale = float(surface.historical_plan().sum())
     value_scale = abs(scorer(surface.historical_plan())[0]) or 1.0
     lower, upper = bounds.lower / scale, bounds.upper / scale
@@ -118,7 +140,7 @@ def solve(
     current = surface.historical_plan() / scale
     # A warm start (the frontier's previous level) replaces the equal split.
     spread = np.full(current.size, target_total / current.size) if initial is None else initial / scale
-    candidates = [spread, current]
+    candidates = [spread, current, reference / scale]
     candidates += [rng.dirichlet(np.ones(current.size)) * target_total for _ in range(max(0, starts - 2))]
     best: Solution | None = None
     for start in candidates:
@@ -158,11 +180,25 @@ def _check_feasible(spend: np.ndarray, bounds: Bounds) -> None:
         raise PlanError("The optimiser could not find a plan satisfying every constraint.")
 
 
+# The default decision rule, chosen on the truth zoo (bench/zoo.py, see the README):
+# maximise the expected outcome less one sd of the gain over the status quo, and
+# keep the current mix unless the best plan beats it with this probability.
+DEFAULT_OBJECTIVE = Objective("mean-sd", 1.0)
+MIN_CONFIDENCE = 0.8
+
+
 def optimize(
-    surface: Surface, constraints: Constraints = Constraints(), objective: Objective = Objective(),
+    surface: Surface, constraints: Constraints = Constraints(), objective: Objective = DEFAULT_OBJECTIVE,
     starts: int = 6, seed: int = 0, near_optimal_tolerance: float | None = 0.01,
+    min_confidence: float | None = MIN_CONFIDENCE,
 ) -> PlanResult:
-    """Recommend an allocation under ``constraints``, with near-optimal ranges by default."""
+    """Recommend an allocation under ``constraints``, with near-optimal ranges by default.
+
+    When the best plan found beats the status quo (the current mix at the plan's
+    budget) with a probability under ``min_confidence``, the recommendation is
+    the status quo ("no confident change") and the plan found is kept in
+    ``extra["best_found"]``; ``None`` always recommends the plan found.
+    """
     from mixscope.plan.marginal import marginal_returns
     from mixscope.plan.near_optimal import near_optimal
 
@@ -170,16 +206,46 @@ def optimize(
     if constraints.target_roi is not None or constraints.target_cpa is not None:
         budget, extra = _budget_for_target(surface, constraints, starts, seed)
         bounds = resolve(surface, constraints, budget)
+        min_confidence = None  # the target, not a comparison with the mix, sets this plan
     else:
         bounds = resolve(surface, constraints)
-        if not bounds.fixed_budget and objective.kind == "mean":
+        if not bounds.fixed_budget and objective.kind in ("mean", "mean-sd"):
             objective = Objective("net-revenue")
     solution = solve(surface, bounds, objective, starts, seed)
     allocation = solution.spend
     current = surface.historical_plan()
+    notes = list(bounds.notes)
+    quo = status_quo(surface, bounds)
+    planned, kept = surface.outcome_draws(np.stack([allocation, quo])).T
+    confidence = float(np.mean(planned > kept))
+    moved = bool(np.abs(allocation - quo).max() > 1e-6 * max(quo.sum(), 1.0))
+    extra["decision"] = "reallocate" if moved else "keep the current mix"
+    extra["prob_beats_status_quo"] = confidence if moved else None
+    if moved and min_confidence is not None and confidence < min_confidence:
+        extra["best_found"] = {
+            "allocation": {name: float(v) for name, v in zip(surface.channels, allocation, strict=True)},
+            "prob_beats_status_quo": confidence,
+        }
+        extra["decision"] = "no confident change"
+        notes.append(
+            f"No confident change: the best plan found beats the current mix with probability "
+            f"{confidence:.0%}, under the {min_confidence:.0%} required, so the recommendation keeps the "
+            "current mix. Its near-optimal ranges show what the data leave open."
+        )
+        best_allocation, allocation = allocation, quo
+    else:
+        best_allocation = allocation
     extra["next_dollar_at_current"] = marginal_returns(surface, current, bounds).get("next_dollar")
     extra["next_dollar_at_recommendation"] = marginal_returns(surface, allocation, bounds).get("next_dollar")
-    notes = list(bounds.notes)
+    extra["extrapolation"] = plan_extrapolation(surface, allocation)
+    notes += _extrapolation_notes(extra["extrapolation"])
+    convex = surface.curves.convex_probability(current)
+    extra["prob_convex_at_current"] = dict(zip(surface.channels, map(float, convex), strict=True))
+    notes += [
+        f"{name}: probably still below its inflection point at current spend (probability {p:.0%}): "
+        "its next dollar returns more than its average dollar, so a cut loses more than its ROI suggests."
+        for name, p in extra["prob_convex_at_current"].items() if p >= 0.5
+    ]
     if not solution.converged:
         notes.append(f"The optimiser did not report convergence ({solution.message}); the plan is the best "
                      "feasible one found and satisfies every constraint.")
@@ -191,8 +257,29 @@ def optimize(
         tuple(notes), None, extra,
     )
     if near_optimal_tolerance:
-        return _with_near_optimal(result, near_optimal(surface, bounds, allocation, near_optimal_tolerance))
+        ranges = near_optimal(surface, bounds, best_allocation, near_optimal_tolerance)
+        return _with_near_optimal(result, ranges)
     return result
+
+
+def plan_extrapolation(surface: Surface, spend: np.ndarray) -> dict[str, dict[str, float]]:
+    """Per channel, how far ``spend`` goes past the media levels the data showed.
+
+    ``peak_ratio``: the plan's highest adstocked weekly level over the highest
+    observed; ``share_beyond``: the share of its weeks above that level (see
+    :mod:`mixscope.surface.support`).
+    """
+    curves = surface.curves
+    return extrapolation(surface.manifest["support"], curves.channels, curves.spend_grid, spend)
+
+
+def _extrapolation_notes(report: dict[str, dict[str, float]]) -> list[str]:
+    return [
+        f"{name}: the plan's strongest week is {figures['peak_ratio']:.2f}x the highest media level in the "
+        f"data, and {figures['share_beyond']:.0%} of its weeks go past it: the model extrapolates there."
+        for name, figures in report.items()
+        if figures["peak_ratio"] > 1.0 + 1e-6
+    ]
 
 
 def _with_near_optimal(result: PlanResult, near) -> PlanResult:

@@ -67,13 +67,21 @@ class ZooCase:
         return tuple(channel.name for channel in self.channels)
 
     def lift_tests(self, weeks: int = 8, relative_se: float = 0.15) -> tuple[SimulatedTest, ...]:
-        """One holdout-style test per channel: spend halved for ``weeks`` weeks, staggered in time."""
+        """One holdout-style test per channel: spend halved for ``weeks`` weeks, staggered in time.
+
+        Each channel's window is the one with the most spend within 20 weeks of its
+        staggered slot, so a pulsed channel is tested while it is live.
+        """
         n = len(self.channels)
-        starts = np.linspace(20, N_WEEKS - weeks - 16, n).astype(int)
-        return tuple(
-            SimulatedTest(name, int(start), weeks, spend_multiplier=0.5, relative_se=relative_se)
-            for name, start in zip(self.channel_names, starts, strict=True)
-        )
+        slots = np.linspace(30, N_WEEKS - weeks - 30, n).astype(int)
+        weekly = self.simulate().spend.sum(axis=0)  # (time, channel); tests don't move other spend
+        tests = []
+        for c, (name, slot) in enumerate(zip(self.channel_names, slots, strict=True)):
+            starts = np.arange(max(0, slot - 20), min(N_WEEKS - weeks, slot + 20) + 1)
+            in_window = [weekly[start : start + weeks, c].sum() for start in starts]
+            start = int(starts[int(np.argmax(in_window))])
+            tests.append(SimulatedTest(name, start, weeks, spend_multiplier=0.5, relative_se=relative_se))
+        return tuple(tests)
 
     def simulate(self, experiments: tuple[SimulatedTest, ...] = ()) -> SimulatedData:
         """The case's data (with ``experiments`` run in its history) and truth."""

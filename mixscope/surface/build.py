@@ -26,6 +26,7 @@ from mixscope.surface.runtime import Surface
 from mixscope.surface.scenarios import scenario_tables
 from mixscope.surface.scoring import ResponseCurves
 from mixscope.surface.store import FORMAT_VERSION, curves_table, run_fingerprint, write_surface
+from mixscope.surface.support import support_profile, supported_multiple
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ def build_surface(
     multipliers = _grid_multipliers(reference, levels.max(), options)
     plans = np.concatenate([multipliers.T, np.ones((1, reference.size))])
 
+    support = support_profile(draws, inputs, config, window, multipliers)
     with _Progress(progress, n_draws + options.check_draws) as bar:
         response = plan_response(
             draws, inputs, config, scaling.kpi_scale, window, plans, options.chunk_size, bar.advance
@@ -127,9 +129,11 @@ def build_surface(
                 "points": int(multipliers.shape[1]),
                 "max_multiple": dict(zip(dataset.channels, map(float, multipliers[:, -1]), strict=True)),
             },
-            "trust_multiple": dict(zip(
-                dataset.channels, map(float, _trust_multiple(dataset.spend, window)), strict=True
-            )),
+            "support": support,
+            "trust_multiple": {
+                name: supported_multiple(support[name], multipliers[c])
+                for c, name in enumerate(dataset.channels)
+            },
             "calibration": calibration,
             "units": _units(run.spec, dataset),
             "options": asdict(options),
@@ -201,14 +205,6 @@ def _grid_multipliers(reference: np.ndarray, max_level: float, options: SurfaceO
             np.geomspace(1.0, end, n_geometric - below + 1)[1:],
         ]))
     return np.array(rows)
-
-
-def _trust_multiple(spend: np.ndarray, window: Window) -> np.ndarray:
-    """``(channel,)`` how far the reference weekly pattern can be scaled before some
-    week exceeds the highest weekly spend the data ever saw."""
-    weekly = spend.sum(axis=0)  # (time, channel)
-    peak_in_window = weekly[window.start : window.stop].max(axis=0)
-    return weekly.max(axis=0) / peak_in_window
 
 
 def _calibration(dataset, window: Window, response: PlanResponse) -> dict[str, float]:
