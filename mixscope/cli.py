@@ -427,6 +427,8 @@ def _print_calibration(calibration: dict[str, Any]) -> None:
             "yes" if e["consistent"] else Text("NO", style="bold red"),
         )
     out.print(table)
+    for channel, known in calibration.get("identification", {}).items():
+        out.print(Text(f"{channel}: the tests pin {known['pins']}; they leave open {known['leaves_open']}"))
 
 
 @app.command()
@@ -482,7 +484,10 @@ def evidence(
 def next_test_command(
     run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory from `mixscope fit`."),
     weeks: int = typer.Option(8, help="Test duration in periods."),
-    change: float = typer.Option(-1.0, help="Relative spend change in the test: -1 = go dark, 0.5 = +50%."),
+    change: float = typer.Option(
+        None, help="Relative spend change in the test: -1 = go dark, 0.5 = +50%. Default: go dark, or +50% "
+        "for a channel already tested dark (a second spend level).",
+    ),
     se: float = typer.Option(
         None, "--se", help="The test's standard error (KPI units); default from model noise."
     ),
@@ -496,7 +501,8 @@ def next_test_command(
     if as_json:
         _emit_json(report.to_dict())
         return
-    table = Table(title=f"Lift test of {weeks} weeks at {change:+.0%} spend, ranked by expected value")
+    level = "per channel (dark, or a second spend level)" if change is None else f"{change:+.0%}"
+    table = Table(title=f"Lift test of {weeks} weeks at {level} spend, ranked by expected value")
     for column in ("channel", "spend change", "test se", "EVSI", "ROI sd now → after", "weeks to halve sd"):
         table.add_column(column, justify="left" if column == "channel" else "right")
     for o in report.options:
@@ -554,14 +560,21 @@ def plan(
     maximum: list[str] = _MaxOption,
     lock: list[str] = _LockOption,
     trust_region: bool = _TrustOption,
-    objective: str = typer.Option("mean", help="mean, quantile:0.1, mean-sd:1 or prob-beats-current."),
+    objective: str = typer.Option(
+        None, help="mean-sd:1 (default: expected outcome less one sd of the gain), mean, quantile:0.1 "
+        "or prob-beats-current.",
+    ),
     target_roi: float = typer.Option(None, help="Largest budget whose best plan returns at least this ROI."),
     target_cpa: float = typer.Option(None, help="Largest budget whose best plan costs at most this CPA."),
     tolerance: str = typer.Option("1%", help="Near-optimal: within this share of the best media outcome."),
+    min_confidence: str = typer.Option(
+        "80%", help="Keep the current mix unless the best plan beats it with this probability "
+        "(0% = always move).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
 ) -> None:
     """Recommend an allocation under constraints, with near-optimal ranges and its uncertainty."""
-    from mixscope.plan import Objective, optimize
+    from mixscope.plan import DEFAULT_OBJECTIVE, Objective, optimize
     from mixscope.surface import Surface
 
     stored = Surface.load(run_dir)
@@ -570,12 +583,22 @@ def plan(
     share = parse_fraction(tolerance, "--tolerance")
     if not 0 < share < 1:
         raise MixscopeError(f"--tolerance must be between 0% and 100%, got {tolerance}.")
-    result = optimize(stored, constraints, Objective.parse(objective), near_optimal_tolerance=share)
+    confidence = parse_fraction(min_confidence, "--min-confidence")
+    if not 0 <= confidence < 1:
+        raise MixscopeError(f"--min-confidence must be between 0% and 100% (excluded), got {min_confidence}.")
+    chosen = DEFAULT_OBJECTIVE if objective is None else Objective.parse(objective)
+    result = optimize(stored, constraints, chosen, near_optimal_tolerance=share,
+                      min_confidence=confidence or None)
     payload = result.to_dict()
     if as_json:
         _emit_json(payload)
         return
     _print_plan(payload, result.near_optimal.sentences())
+
+
+def _probability(value: float | None) -> str:
+    """A probability as a percentage, or an em dash where it compares a plan with itself."""
+    return "—" if value is None else f"{value:.0%}"
 
 
 def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
@@ -598,7 +621,8 @@ def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
         f"Expected outcome {_interval(payload['expected_outcome'])} vs current "
         f"{_interval(payload['current_outcome'])}.\n"
         f"Uplift {_interval(payload['uplift'], '+,.0f')} ({payload['uplift_relative']:+.2%}); "
-        f"probability of beating the current plan: {payload['prob_beats_current']:.0%}."
+        f"probability of beating the current plan: {_probability(payload['prob_beats_current'])}.\n"
+        f"Decision: {payload['decision']}."
     )
     for name, reason in payload["binding_constraints"].items():
         out.print(f"  {name}: {reason}")

@@ -511,8 +511,10 @@ def _plan_facts(b: _Builder, surface: Any, originals: Sequence[str], missing: li
     b.add("plan.outcome", "expected outcome of the recommended plan",
           f"{fmt_amount(mean)} (90% interval {fmt_amount(lo)}–{fmt_amount(hi)})",
           [(mean, "amount"), (lo, "amount"), (hi, "amount")], topic="plan")
-    b.add("plan.probability", "probability the recommended plan beats the current one",
-          fmt_pct(result["prob_beats_current"]), [(result["prob_beats_current"], "fraction")], topic="plan")
+    if result["prob_beats_current"] is not None:  # None: the recommendation is the current plan
+        b.add("plan.probability", "probability the recommended plan beats the current one",
+              fmt_pct(result["prob_beats_current"]), [(result["prob_beats_current"], "fraction")],
+              topic="plan")
     for name in originals:
         key, q = b.key[name], b.q(name)
         now, new = result["current"][name], result["allocation"][name]

@@ -10,6 +10,7 @@ import numpy as np
 
 from mixscope.errors import MixscopeError, did_you_mean
 from mixscope.surface.runtime import Surface
+from mixscope.surface.support import SUPPORTED_SHARE
 
 
 class PlanError(MixscopeError):
@@ -27,8 +28,8 @@ class Constraints:
         minimum, maximum: per-channel spend bounds.
         max_change: every channel stays within ±this fraction of its current spend.
         locked: channels kept at their current spend.
-        trust_region: keep each channel's weekly spend within the highest weekly
-            level the data ever showed (the model is only trusted near what it saw).
+        trust_region: let each channel grow only while most of its weeks stay within
+            the media levels the data showed (see :mod:`mixscope.surface.support`).
         target_roi: instead of a fixed total, the largest budget whose best plan
             still returns at least this ROI.
         target_cpa: the largest budget whose best plan costs at most this per KPI unit.
@@ -90,10 +91,11 @@ def resolve(surface: Surface, constraints: Constraints, budget: float | None = N
     if constraints.trust_region:
         trust = surface.manifest["trust_multiple"]
         for c, name in enumerate(channels):
-            tighten_upper(c, trust[name] * current[c], "the trust region (highest weekly spend in the data)")
+            tighten_upper(c, trust[name] * current[c], "the trust region (media levels the data support)")
         notes.append(
-            "Trust region on: no channel's weekly spend goes above the highest weekly level it had in the "
-            "data. Pass --no-trust-region to let the model extrapolate."
+            f"Trust region on: each channel may grow until {SUPPORTED_SHARE:.0%} of its weeks would go past "
+            "the highest media level (carryover included) the data showed. Pass --no-trust-region to let "
+            "the model extrapolate further."
         )
     if constraints.max_change is not None:
         change = constraints.max_change

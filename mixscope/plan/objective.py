@@ -16,9 +16,16 @@ KINDS = ("mean", "quantile", "mean-sd", "prob-beats-current", "net-revenue")
 
 @dataclass(frozen=True)
 class Objective:
-    """``mean`` outcome (default); a low ``quantile`` (parameter q); ``mean-sd``
-    (mean − parameter·sd); ``prob-beats-current``; ``net-revenue`` (expected
-    incremental revenue minus spend, used when the total may vary)."""
+    """What a plan is chosen for.
+
+    ``mean`` outcome; a low ``quantile`` (parameter q) of the gain over the
+    status quo; ``mean-sd``: expected outcome minus parameter × the sd of the
+    gain over the status quo (the current mix at the plan's budget), so a move
+    is worth making only where the posterior agrees on it; ``prob-beats-current``;
+    ``net-revenue`` (expected incremental revenue minus spend, used when the
+    total may vary). The gain's uncertainty, not the outcome's, is what a
+    decision risks: the baseline's uncertainty is shared by every plan.
+    """
 
     kind: str = "mean"
     parameter: float = 0.0
@@ -47,23 +54,28 @@ class Objective:
     def label(self) -> str:
         return {
             "mean": "expected outcome",
-            "quantile": f"{self.parameter:.0%} quantile of outcome (pessimistic case)",
-            "mean-sd": f"expected outcome − {self.parameter:g} × sd",
+            "quantile": f"{self.parameter:.0%} quantile of the gain over the status quo (pessimistic case)",
+            "mean-sd": f"expected outcome − {self.parameter:g} × sd of the gain over the status quo",
             "prob-beats-current": "probability of beating the current plan",
             "net-revenue": "expected incremental revenue minus spend",
         }[self.kind]
 
 
 class Scorer:
-    """Objective value and gradient at a spend vector, from the surface's per-draw curves."""
+    """Objective value and gradient at a spend vector, from the surface's per-draw curves.
 
-    def __init__(self, surface: Surface, objective: Objective) -> None:
+    ``reference`` is the status quo the risk-aware objectives measure the gain
+    against (``(channel,)`` spend; the historical plan by default).
+    """
+
+    def __init__(self, surface: Surface, objective: Objective, reference: np.ndarray | None = None) -> None:
         self.surface = surface
         self.objective = objective
         curves = surface.curves
         self._mean_kpi = curves.kpi.mean(axis=0)  # (channel, point)
         self._mean_revenue = curves.revenue.mean(axis=0)
-        self._current = surface.outcome_draws(surface.historical_plan()[None, :])[:, 0]
+        reference = surface.historical_plan() if reference is None else reference
+        self._reference = surface.outcome_draws(reference[None, :])[:, 0]
 
     def __call__(self, spend: np.ndarray) -> tuple[float, np.ndarray]:
         kind, parameter = self.objective.kind, self.objective.parameter
@@ -77,17 +89,19 @@ class Scorer:
         curves = self.surface.curves
         draws = self.surface.baseline_kpi + curves.incremental(spend).sum(axis=-1)  # (draw,)
         slopes = curves.slope(spend, revenue=False)  # (draw, channel)
+        gap = draws - self._reference
         if kind == "mean-sd":
-            sd = draws.std() + 1e-12
-            covariance = ((draws - draws.mean())[:, None] * (slopes - slopes.mean(axis=0))).mean(axis=0)
+            # At the status quo the gap is zero in every draw; the tiny floor keeps the
+            # gradient finite there, where the penalty's slope is that of |gain|.
+            sd = gap.std() + 1e-9 * (abs(self._reference.mean()) + 1.0)
+            covariance = ((gap - gap.mean())[:, None] * (slopes - slopes.mean(axis=0))).mean(axis=0)
             return float(draws.mean() - parameter * sd), slopes.mean(axis=0) - parameter * covariance / sd
         if kind == "quantile":
-            value = float(np.quantile(draws, parameter))
+            value = float(np.quantile(gap, parameter))
             # Subgradient: the draws around the quantile decide how it moves.
-            near = np.argsort(np.abs(draws - value))[: max(5, draws.size // 50)]
+            near = np.argsort(np.abs(gap - value))[: max(5, gap.size // 50)]
             return value, slopes[near].mean(axis=0)
         # prob-beats-current, smoothed so it has a gradient: mean of a logistic of the gap.
-        gap = draws - self._current
         width = gap.std() * 0.1 + 1e-9
         weight = 1.0 / (1.0 + np.exp(-gap / width))
         return float(weight.mean()), ((weight * (1 - weight) / width)[:, None] * slopes).mean(axis=0)

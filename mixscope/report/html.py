@@ -373,11 +373,18 @@ def _plan_section(ctx: _Context) -> Section:
         (plan["total_budget"], plan["expected_outcome"]["mean"]), f"{ctx.kpi} over the reference window",
     )
     uplift = plan["uplift"]
+    if plan["prob_beats_current"] is None:
+        headline = (f"<p>At today's budget ({plan['current_total']:,.0f}) the recommendation is to keep the "
+                    f"current mix ({html.escape(plan['decision'])}).</p>")
+    else:
+        headline = (
+            f"<p>At today's budget ({plan['current_total']:,.0f}) the recommended mix is expected to change "
+            f"the outcome by {uplift['mean']:+,.0f} (90% interval {uplift['ci_90'][0]:+,.0f} to "
+            f"{uplift['ci_90'][1]:+,.0f}; {plan['uplift_relative']:+.2%}), with a "
+            f"{plan['prob_beats_current']:.0%} probability of beating the current plan.</p>"
+        )
     body = (
-        f"<p>At today's budget ({plan['current_total']:,.0f}) the recommended mix is expected to change the "
-        f"outcome by {uplift['mean']:+,.0f} (90% interval {uplift['ci_90'][0]:+,.0f} to "
-        f"{uplift['ci_90'][1]:+,.0f}; {plan['uplift_relative']:+.2%}), with a "
-        f"{plan['prob_beats_current']:.0%} probability of beating the current plan.</p>"
+        headline
         + "".join(f"<p class='small'>{html.escape(note)}</p>" for note in plan["notes"])
     )
     return Section("plan", "Frontier and recommended plan", guide,

@@ -16,6 +16,8 @@ import numpy as np
 from mixscope import metrics
 from mixscope.errors import SurfaceError, amount_text
 
+CURVATURE_STEP = 0.1  # relative spend step for the convexity check (a plan's typical move)
+
 
 @dataclass(frozen=True, eq=False)
 class ResponseCurves:
@@ -108,6 +110,19 @@ class ResponseCurves:
         # Both ends of the step in one grid lookup.
         before, after = np.moveaxis(self.incremental(np.stack([low, low + step]), revenue=True), 1, 0)
         return metrics.mroi(before, after, base, metrics.MROI_STEP)
+
+
+    def convex_probability(self, spend: np.ndarray, step: float = CURVATURE_STEP) -> np.ndarray:
+        """``(channel,)`` spend → ``(channel,)`` share of draws whose curve is convex there.
+
+        Convex: the curve's second difference over ``±step`` of the spend is positive,
+        i.e. the channel is still below its inflection point (S-shaped response), so
+        its marginal return rises with spend and exceeds its average return.
+        """
+        spend = np.asarray(spend, dtype=float)
+        points = np.stack([spend * (1 - step), spend, np.minimum(spend * (1 + step), self.max_spend)])
+        below, at, above = np.moveaxis(self.incremental(points), 1, 0)  # each (draw, channel)
+        return ((above - at) - (at - below) > 0).mean(axis=0)
 
 
 def bracket(grid: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -39,7 +39,8 @@ from mixscope.surface.scoring import ResponseCurves
 
 SURFACE_DIR = "surface"
 MANIFEST = "manifest.json"
-FORMAT_VERSION = 2  # 2: the manifest carries its own digest and the run manifest's
+# 2: the manifest carries its own digest and the run manifest's; 3: media support per channel
+FORMAT_VERSION = 3
 TABLES = ("curves", "draws", "scenarios", "scenario_channels")
 TABLE_FILES = tuple(f"{name}.parquet" for name in TABLES)
 SEAL = "content_sha256"  # the manifest's digest of everything else it holds
