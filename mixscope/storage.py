@@ -74,7 +74,10 @@ def recover_interrupted_write(out: Path) -> None:
             if not out.exists() and previous.is_dir():
                 os.replace(previous, out)
         for path, _ in leftovers:
-            shutil.rmtree(path, ignore_errors=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
     except OSError:
         return
 
@@ -85,12 +88,12 @@ def _temporary_prefix(out: Path, kind: str) -> str:
 
 
 def _temporaries(out: Path) -> list[tuple[Path, str, tuple[int, str] | None]]:
-    """``(path, kind, (pid, host) or None)`` for each temporary sibling of ``out``."""
+    """``(path, kind, (pid, host) or None)`` for each temporary sibling of ``out`` (folder or file)."""
     pattern = re.compile(rf"\.{re.escape(out.name)}\.({STAGING}|{RETIRED})-(?:(\d+)@([\w.]*)-)?\w+")
     found = []
     for entry in os.scandir(out.parent if str(out.parent) else "."):
         match = pattern.fullmatch(entry.name)
-        if match and entry.is_dir(follow_symlinks=False):
+        if match and not entry.is_symlink():
             kind, pid, host = match.groups()
             found.append((Path(entry.path), kind, None if pid is None else (int(pid), host)))
     return found
@@ -165,9 +168,11 @@ def _renameat2() -> Callable[..., int] | None:
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``text`` to the file ``path`` through a temporary sibling renamed over it: readers see the
-    old file or the new one, and a failed write removes its temporary."""
+    old file or the new one, a failed write removes its temporary, and the next write removes those of
+    killed writers."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.{STAGING}-", dir=path.parent)
+    recover_interrupted_write(path)
+    handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path, STAGING), dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)

@@ -40,8 +40,13 @@ os.replace = replace
 
 
 def _killed_writer(out: Path, setup: str = "", during: str = "pass") -> None:
-    code = WRITE_AND_DIE.format(setup=setup, during=during)
-    done = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=120)
+    _run_until_killed(WRITE_AND_DIE.format(setup=setup, during=during), out)
+
+
+def _run_until_killed(code: str, target: Path) -> None:
+    """Run ``code`` in a child with ``target`` as its argument; it must end by SIGKILL."""
+    child = [sys.executable, "-c", code, str(target)]
+    done = subprocess.run(child, capture_output=True, text=True, timeout=120)
     assert done.returncode == -9, done.stderr
 
 
@@ -128,6 +133,21 @@ def test_a_failed_file_write_leaves_no_temporary(tmp_path, monkeypatch):
     assert target.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
     write_text_atomically(target, "new")
     assert target.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_a_file_write_killed_midway_is_cleaned_up_by_the_next(tmp_path):
+    target = tmp_path / "report.html"
+    code = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "from mixscope import storage\n"
+        "os.replace = lambda source, target: os.kill(os.getpid(), signal.SIGKILL)\n"
+        "storage.write_text_atomically(Path(sys.argv[1]), 'half')\n"
+    )
+    _run_until_killed(code, target)
+    assert [p.name.startswith(".report.html.tmp-") for p in tmp_path.iterdir()] == [True]
+    write_text_atomically(target, "whole")
+    assert target.read_text() == "whole" and [p.name for p in tmp_path.iterdir()] == ["report.html"]
 
 
 def test_report_into_a_directory_is_refused_before_any_work(national_run_dir, tmp_path):
