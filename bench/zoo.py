@@ -131,7 +131,15 @@ def score_run(run_dir: Path, simulated) -> dict[str, Any]:
     truth_surface = true_surface(simulated, surface)
     current = surface.historical_plan()
     true_current = float(truth_surface.curves.incremental(current)[0].sum())
+    # The local response the planner acts on: marginal ROI and convexity at current spend.
+    mroi_model = surface.curves.marginal_roi(current).mean(axis=0)
+    mroi_true = truth_surface.curves.marginal_roi(current)[0]
+    convex_true = truth_surface.curves.convex_probability(current)
     row: dict[str, Any] = {
+        "mroi_log_error": float(np.median(np.abs(np.log(np.maximum(mroi_model, 1e-6)
+                                                          / np.maximum(mroi_true, 1e-6))))),
+        "convex": [[float(p), bool(t)] for p, t in zip(surface.curves.convex_probability(current),
+                                                         convex_true > 0.5, strict=True)],
         "roi_mae": float(np.mean(np.abs(list(errors.values())))),
         "roi_covered": int(sum(covered)),
         "roi_channels": len(covered),
@@ -210,6 +218,15 @@ def summarise(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]
         entry["roi_mean_abs_rel_error"] = round(float(np.mean([row["roi_mae"] for row in rows])), 3)
         covered, total = sum(row["roi_covered"] for row in rows), sum(row["roi_channels"] for row in rows)
         entry["roi_coverage_90"] = round(covered / total, 3)
+        mroi_errors = [row["mroi_log_error"] for row in rows]
+        entry["mroi_median_abs_log_error"] = round(float(np.median(mroi_errors)), 3)
+        pairs = [pair for row in rows for pair in row["convex"]]
+        truly = [p for p, t in pairs if t]
+        entry["convex_channels"] = f"{len(truly)} of {len(pairs)}"
+        entry["mean P(convex): convex / concave channels"] = (
+            f"{np.mean(truly) if truly else float('nan'):.2f} / "
+            f"{np.mean([p for p, t in pairs if not t]):.2f}"
+        )
         for change in MAX_CHANGES:
             key = f"pm{int(change * 100)}"
             shares = [row[key]["share"] for row in rows]

@@ -159,6 +159,7 @@ _DIMS = {
     "media_geo_sd": ["channel"],
     "media_geo_offset": ["geo", "channel"],
     "roi": ["roi_channel"],
+    "roi_own": ["roi_channel"],
     "coefficient": ["coefficient_channel"],
     "beta_media": ["geo", "channel"],
     "channel_roi": ["channel"],

@@ -34,6 +34,32 @@ class ChannelGroup:
     max_lag: int = 0
 
 
+@dataclass(frozen=True)
+class MediaPriors:
+    """Default priors of the media terms, scale-free (media in units of its typical non-zero week).
+
+    Attributes:
+        decay: ``Beta(a, b)`` of the adstock retention rate per period.
+        half_saturation: ``LogNormal(mu, sigma)`` of Hill's ``K``.
+        slope: ``LogNormal(mu, sigma)`` of Hill's ``s``.
+        logistic_rate: ``LogNormal(mu, sigma)`` of the logistic rate.
+        roi_shared: the share of each channel's log-ROI prior variance that all ROI
+            channels share. Each channel keeps its own prior (same marginal), but the
+            channels the data inform tell the model how effective media is here, and
+            the channels they don't are pulled towards that rather than towards the
+            prior's centre.
+    """
+
+    decay: tuple[float, float] = (1.0, 3.0)
+    half_saturation: tuple[float, float] = (0.0, 0.6)
+    slope: tuple[float, float] = (0.2, 0.4)
+    logistic_rate: tuple[float, float] = (0.0, 0.7)
+    roi_shared: float = 0.0
+
+
+DEFAULT_PRIORS = MediaPriors()
+
+
 @dataclass(frozen=True, eq=False)
 class ModelConfig:
     """Static structure of the model: which channel uses which transform and prior."""
@@ -46,6 +72,7 @@ class ModelConfig:
     roi_prior: np.ndarray  # (len(roi_channels), 2): LogNormal (mu, sigma)
     coefficient_channels: tuple[int, ...]
     coefficient_prior: np.ndarray  # (len(coefficient_channels), 2)
+    priors: MediaPriors = DEFAULT_PRIORS
 
     @property
     def is_geo(self) -> bool:
@@ -91,6 +118,7 @@ def build_config(spec: RunSpec, dataset: Dataset) -> ModelConfig:
         roi_prior=np.array(roi_prior, dtype=np.float32).reshape(-1, 2),
         coefficient_channels=tuple(coef_channels),
         coefficient_prior=np.array(coef_prior, dtype=np.float32).reshape(-1, 2),
+        priors=DEFAULT_PRIORS,
     )
 
 
@@ -228,6 +256,21 @@ def _in_channel_order(parts: dict[tuple[int, ...], Array], n_channels: int) -> A
     return stacked[np.argsort(order)]
 
 
+def _roi(prior: np.ndarray, shared: float) -> Array:
+    """The ROI site: ``LogNormal(mu_c, sigma_c)`` per channel, a share of the log variance shared.
+
+    Non-centred, ``log roi_c = mu_c + sigma_c (sqrt(shared) z + sqrt(1 - shared) z_c)``,
+    so each channel's marginal prior is exactly its own LogNormal.
+    """
+    mu, sigma = prior[:, 0], prior[:, 1]
+    if not shared:
+        return numpyro.sample("roi", dist.LogNormal(mu, sigma))
+    common = numpyro.sample("roi_shared", dist.Normal(0.0, 1.0))
+    own = numpyro.sample("roi_own", dist.Normal(0.0, 1.0).expand([len(mu)]))
+    log_roi = mu + sigma * (np.sqrt(shared) * common + np.sqrt(1.0 - shared) * own)
+    return numpyro.deterministic("roi", jnp.exp(log_roi))
+
+
 def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     """NumPyro model; observed site ``kpi`` is masked outside the training periods."""
     n_geos, _, n_channels = inputs.media.shape
@@ -261,8 +304,9 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
         )
 
     # Media transforms.
+    priors = config.priors
     params["adstock_decay"] = numpyro.sample(
-        "adstock_decay", dist.Beta(1.0, 3.0).expand([n_channels])
+        "adstock_decay", dist.Beta(*priors.decay).expand([n_channels])
     )
     delayed = config.delayed_channels
     if delayed:
@@ -273,14 +317,14 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     if config.hill_channels:
         n_hill = len(config.hill_channels)
         params["hill_half_saturation"] = numpyro.sample(
-            "hill_half_saturation", dist.LogNormal(0.0, 0.6).expand([n_hill])
+            "hill_half_saturation", dist.LogNormal(*priors.half_saturation).expand([n_hill])
         )
         params["hill_slope"] = numpyro.sample(
-            "hill_slope", dist.LogNormal(0.2, 0.4).expand([n_hill])
+            "hill_slope", dist.LogNormal(*priors.slope).expand([n_hill])
         )
     if config.logistic_channels:
         params["logistic_rate"] = numpyro.sample(
-            "logistic_rate", dist.LogNormal(0.0, 0.7).expand([len(config.logistic_channels)])
+            "logistic_rate", dist.LogNormal(*priors.logistic_rate).expand([len(config.logistic_channels)])
         )
 
     # Geo variation of media effects around the national effect (log scale).
@@ -304,9 +348,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     parts: dict[tuple[int, ...], Array] = {}
     if config.roi_channels:
         idx = config.roi_channels
-        roi = numpyro.sample(
-            "roi", dist.LogNormal(config.roi_prior[:, 0], config.roi_prior[:, 1])
-        )
+        roi = _roi(config.roi_prior, priors.roi_shared)
         parts[idx] = roi * inputs.spend_total[np.array(idx)] / _take(revenue_per_beta, idx)
     if config.coefficient_channels:
         parts[config.coefficient_channels] = numpyro.sample(
