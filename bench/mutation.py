@@ -11,12 +11,13 @@ named. The unmutated copy must pass the same tests first, or a "catch" would
 mean nothing.
 
 Usage: ``.venv/bin/python bench/mutation.py [--suite targeted|default] [--only NAME ...]
-[--no-baseline] [--list]``. ``targeted`` (the default) runs each mutation's own
+[--commit HEAD] [--no-baseline] [--list]``. ``targeted`` (the default) runs each mutation's own
 test files, the tests meant to catch it, to keep the check short on 2 cores;
 ``default`` runs the whole default suite (``make test``'s selection) for every
-mutation, which is the verdict that counts. Prints a table (bug, caught, by
-which test), appends the run to ``bench/results/mutation.jsonl`` and exits 1
-when any bug survives.
+mutation, which is the verdict that counts. ``--commit HEAD`` copies a commit
+instead of the working tree, so other people's uncommitted edits cannot move
+the baseline. Prints a table (bug, caught, by which test), appends the run to
+``bench/results/mutation.jsonl`` and exits 1 when any bug survives.
 """
 
 from __future__ import annotations
@@ -157,8 +158,13 @@ MUTATIONS = (
 )
 
 
-def copy_project(folder: Path) -> None:
-    """The package, the tests and the pytest configuration, without caches."""
+def copy_project(folder: Path, commit: str | None) -> None:
+    """The package, the tests and the pytest configuration: from the working tree, or ``commit``."""
+    if commit is not None:
+        archive = subprocess.run(["git", "archive", commit, *COPIED], cwd=REPO, capture_output=True,
+                                 check=True)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+        return
     for name in COPIED:
         source = REPO / name
         if source.is_dir():
@@ -167,9 +173,13 @@ def copy_project(folder: Path) -> None:
             shutil.copy2(source, folder / name)
 
 
-def matched_source(root: Path, mutation: Mutation) -> str:
-    """The source file under ``root``; exits when the text to replace is not there exactly once."""
-    source = (root / mutation.path).read_text(encoding="utf-8")
+def matched_source(root: Path, mutation: Mutation, commit: str | None = None) -> str:
+    """The file under ``root`` (or at ``commit``); exits when the text is not in it exactly once."""
+    if commit is None:
+        source = (root / mutation.path).read_text(encoding="utf-8")
+    else:
+        source = subprocess.run(["git", "show", f"{commit}:{mutation.path}"], cwd=REPO, capture_output=True,
+                                text=True, check=True).stdout
     found = source.count(mutation.old)
     if found != 1:
         raise SystemExit(
@@ -218,10 +228,12 @@ def run_tests(folder: Path, tests: tuple[str, ...]) -> tuple[int, list[str], flo
     return done.returncode, failed, seconds
 
 
-def check_one(mutation: Mutation | None, tests: tuple[str, ...]) -> tuple[int, list[str], float]:
+def check_one(
+    mutation: Mutation | None, tests: tuple[str, ...], commit: str | None
+) -> tuple[int, list[str], float]:
     with tempfile.TemporaryDirectory(prefix="mixscope-mutation-") as name:
         folder = Path(name)
-        copy_project(folder)
+        copy_project(folder, commit)
         if mutation is not None:
             plant(folder, mutation)
         check_import_location(folder)
@@ -234,6 +246,8 @@ def main() -> None:
     parser.add_argument("--suite", choices=("targeted", "default"), default="targeted")
     parser.add_argument("--only", nargs="+", metavar="TEXT", help="mutations whose name contains any TEXT")
     parser.add_argument("--no-baseline", action="store_true", help="skip the unmutated run (iterating only)")
+    parser.add_argument("--commit", help="copy this git commit (e.g. HEAD) instead of the working tree: "
+                                         "others' uncommitted changes then cannot move the baseline")
     parser.add_argument("--list", action="store_true", help="list the mutations and their tests, then stop")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if not args.only or any(text in m.name for text in args.only)]
@@ -243,21 +257,21 @@ def main() -> None:
                   f"  targeted tests: {' '.join(mutation.tests)}")
         raise SystemExit(0 if chosen else "no mutation matches --only")
     for mutation in chosen:  # every source must still hold its text before any minutes are spent
-        matched_source(REPO, mutation)
+        matched_source(REPO, mutation, args.commit)
 
     def tests_of(mutation: Mutation) -> tuple[str, ...]:
         return mutation.tests if args.suite == "targeted" else ()
 
     if not args.no_baseline:
         union = tuple(dict.fromkeys(test for m in chosen for test in tests_of(m)))
-        status, failed, seconds = check_one(None, union)
+        status, failed, seconds = check_one(None, union, args.commit)
         print(f"baseline (no mutation): exit {status} in {seconds:.0f} s", flush=True)
         if status != 0:
             raise SystemExit(f"the unmutated copy fails its tests ({', '.join(failed) or 'see above'}): "
                              "a mutation's failure would prove nothing. Fix the suite first.")
     results = {}
     for mutation in chosen:
-        status, failed, seconds = check_one(mutation, tests_of(mutation))
+        status, failed, seconds = check_one(mutation, tests_of(mutation), args.commit)
         if status not in CAUGHT_OR_PASSED:  # usage errors, no tests collected: the check itself is broken
             raise SystemExit(f"mutation '{mutation.name}': pytest exited {status}; see its output above.")
         caught = status != 0
