@@ -138,6 +138,8 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
         "control_coef": inputs.controls[:, train],
         "media": inputs.media[:, :n_times][:, train],
     }
+    # A term the spec turns off (no trend, no seasonality, no controls) has no columns and no site.
+    columns = {name: block for name, block in columns.items() if block.shape[-1]}
     design = np.concatenate(
         [block.reshape(-1, block.shape[-1]) for block in columns.values()], axis=1
     ).astype(np.float64)

@@ -26,12 +26,13 @@ from mixscope.data.build import build_dataset
 from mixscope.data.dataset import Dataset
 from mixscope.errors import RunError
 from mixscope.model.fit import FitResult
+from mixscope.run_files import RUN_FILES, RUN_MANIFEST, verify_run
 from mixscope.spec import RunSpec, parse_spec
-from mixscope.storage import atomic_directory, sha256_bytes, sha256_file, verify_files
+from mixscope.storage import atomic_directory, sha256_bytes, sha256_file
 
-FILES = ("spec.toml", "data.parquet", "posterior.nc", "predictions.parquet", "summary.json")
+FILES = RUN_FILES
 EXPERIMENTS = "experiments.csv"  # only in calibrated runs; older runs simply lack it
-MANIFEST = "manifest.json"
+MANIFEST = RUN_MANIFEST
 FORMAT_VERSION = 1
 
 
@@ -112,17 +113,10 @@ def predictions_frame(result: FitResult) -> pd.DataFrame:
 def load_run(path: str | Path) -> Run:
     """Load a run directory, refusing one that is incomplete or was altered."""
     path = Path(path)
-    if not path.is_dir():
-        raise RunError(f"{path} is not a run directory. Create one with `mixscope fit SPEC --out {path}`.")
-    manifest_path = path / MANIFEST
-    if not manifest_path.is_file():
-        raise RunError(f"{path} has no {MANIFEST}: it is not a complete run. Re-run `mixscope fit`.")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        expected_files = dict(manifest["files"])
-    except (ValueError, KeyError, TypeError):
-        raise RunError(f"{manifest_path} is corrupted. Re-run `mixscope fit` to rebuild the run.") from None
-    verify_files(path, expected_files, RunError, "Re-run `mixscope fit` to rebuild the run.")
+    # One check for every reader of a run (an interrupted write recovered, every file the
+    # manifest must list present and intact), the same as the JAX-free commands run.
+    manifest = verify_run(path)
+    expected_files = dict(manifest["files"])
     spec_text = (path / "spec.toml").read_text(encoding="utf-8")
     spec = parse_spec(tomllib.loads(spec_text), source=path / "spec.toml")
     dataset = build_dataset(pd.read_parquet(path / "data.parquet"), spec)

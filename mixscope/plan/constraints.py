@@ -79,6 +79,7 @@ def resolve(surface: Surface, constraints: Constraints, budget: float | None = N
     for name in (*constraints.minimum, *constraints.maximum, *constraints.locked):
         _check_channel(name, channels)
     _check_number("max change", constraints.max_change, allow_none=True)
+    check_targets(constraints)
     lower = np.zeros(len(channels))
     upper = surface.curves.max_spend.copy()
     reasons = ["the surface's spend range"] * len(channels)
@@ -150,6 +151,12 @@ def resolve(surface: Surface, constraints: Constraints, budget: float | None = N
             + (" or pass --no-trust-region" if constraints.trust_region else "") + "."
         )
     return Bounds(lower, upper, budget_low, budget_high, tuple(reasons), tuple(notes))
+
+
+def check_targets(constraints: Constraints) -> None:
+    """A target ROI or CPA must be a finite number above zero."""
+    _check_number("target ROI", constraints.target_roi, allow_none=True, positive=True)
+    _check_number("target CPA", constraints.target_cpa, allow_none=True, positive=True)
 
 
 def _budget(surface: Surface, constraints: Constraints, budget: float | None) -> tuple[float, float]:

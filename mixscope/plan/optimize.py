@@ -10,7 +10,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from mixscope import metrics
-from mixscope.plan.constraints import Bounds, Constraints, PlanError, project, resolve
+from mixscope.plan.constraints import Bounds, Constraints, PlanError, check_targets, project, resolve
 from mixscope.plan.objective import Objective, Scorer
 from mixscope.surface.runtime import Surface
 from mixscope.surface.support import extrapolation
@@ -294,6 +294,7 @@ def _budget_for_target(
     """Largest budget whose best plan meets the target ROI (or CPA), by bisection."""
     from dataclasses import replace
 
+    check_targets(constraints)
     free = replace(constraints, target_roi=None, target_cpa=None, budget=None, budget_range=None)
     probe = resolve(surface, free)
     low, high = float(probe.lower.sum()), float(probe.upper.sum())

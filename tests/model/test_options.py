@@ -99,12 +99,6 @@ def test_surface_on_delayed_and_logistic_channels(options_run):
     assert np.isfinite(surface.evaluate({"tv": 0.0})["outcome"]["mean"])
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="warm start: _baseline_fit reshapes a zero-width design block (trend none, seasonality 0, "
-           "or no controls): 'cannot reshape array of size 0'. Fix in mixscope/model/initial.py: drop "
-           "blocks without columns before np.concatenate; then remove this mark.",
-)
 def test_no_trend_and_no_seasonality(tmp_path, options_run):
     channels = {name: {"spend": f"{name}_spend"} for name in CHANNELS}
     summary, run = _fit(tmp_path, channels, {"trend": "none", "seasonality_order": 0})

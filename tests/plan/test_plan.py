@@ -159,6 +159,9 @@ def test_target_roi_and_cpa_budgets(surface):
     cpa = optimize(surface, Constraints(target_cpa=0.5, trust_region=False), near_optimal_tolerance=None)
     kpi = surface.curves.incremental(cpa.allocation).sum(axis=-1).mean()
     assert cpa.allocation.sum() / kpi == pytest.approx(0.5, rel=0.01)
+    for bad in ({"target_roi": float("nan")}, {"target_roi": -1.0}, {"target_cpa": 0.0}):
+        with pytest.raises(PlanError, match="target (ROI|CPA) must be a finite number, above zero"):
+            optimize(surface, Constraints(**bad))
 
 
 def test_risk_aware_objective_raises_the_pessimistic_case(surface):

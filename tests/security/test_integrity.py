@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from mixscope.cli import app
 from mixscope.errors import RunError, SurfaceError
-from mixscope.model.run import FILES, load_run
-from mixscope.run_files import RUN_FILES, verify_run
+from mixscope.model.run import load_run
+from mixscope.run_files import verify_run
 from mixscope.storage import document_digest
 from mixscope.surface import Surface
 from mixscope.surface.store import SEAL
@@ -47,8 +47,13 @@ def _flip_a_byte(path) -> None:
     path.write_bytes(bytes(data))
 
 
-def test_the_jax_free_check_knows_every_run_file():
-    assert RUN_FILES == FILES
+def test_load_run_refuses_a_manifest_that_drops_a_file(run_copy):
+    # load_run and the JAX-free readers share one check (mixscope.run_files.verify_run).
+    manifest = json.loads((run_copy / "manifest.json").read_text())
+    del manifest["files"]["predictions.parquet"]
+    (run_copy / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    with pytest.raises(RunError, match="predictions.parquet"):
+        load_run(run_copy)
 
 
 def test_every_reader_works_on_an_intact_run(run_copy):
