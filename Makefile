@@ -18,10 +18,27 @@ install: $(STAMP)
 
 # llama.cpp is built without -march=native: on a Sapphire Rapids CPU (AMX,
 # AVX-512) the native build segfaulted in llama_decode on the test model; the
-# portable AVX2 build passes. No pip cache, so a native wheel built earlier on
-# this machine is not reused.
-$(VENV)/.installed-llm: pyproject.toml | $(STAMP)
-	CMAKE_ARGS="-DGGML_NATIVE=OFF $$CMAKE_ARGS" $(BIN)/pip install -q --no-cache-dir -e '.[test,llm]'
+# portable AVX2 build passes. Compiling it costs 15-25 minutes on 2 cores, so it
+# happens once per machine: the portable wheel goes into a directory of
+# mixscope's own ($(LLM_WHEELS)), written only by this portable build, and every
+# later venv or clone installs from it. --only-binary makes the install use that
+# wheel or fail; it never compiles, and a native wheel from pip's own cache (a
+# plain `pip install llama-cpp-python` elsewhere) is never picked up.
+LLM_WHEELS        ?= $(HOME)/.cache/mixscope/wheels
+LLAMA_CPP_VERSION ?= 0.3.36
+# One stamp per llama-cpp-python version and Python ABI (a cp312 venv needs its own wheel).
+PY_TAG            := $(shell $(PYTHON) -c 'import sys; print(f"cp{sys.version_info[0]}{sys.version_info[1]}")')
+LLAMA_CPP_WHEEL   := $(LLM_WHEELS)/.portable-$(LLAMA_CPP_VERSION)-$(PY_TAG)
+
+$(LLAMA_CPP_WHEEL): | $(BIN)/python
+	mkdir -p $(LLM_WHEELS)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF $$CMAKE_ARGS" $(BIN)/pip wheel -q --no-cache-dir --no-deps \
+		-w $(LLM_WHEELS) 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
+	touch $@
+
+$(VENV)/.installed-llm: pyproject.toml $(LLAMA_CPP_WHEEL) | $(STAMP)
+	$(BIN)/pip install -q --find-links $(LLM_WHEELS) --only-binary llama-cpp-python \
+		-e '.[test,llm]' 'llama-cpp-python==$(LLAMA_CPP_VERSION)'
 	touch $@
 
 demo: $(STAMP)
