@@ -249,6 +249,8 @@ def main() -> None:
     parser.add_argument("--commit", help="copy this git commit (e.g. HEAD) instead of the working tree: "
                                          "others' uncommitted changes then cannot move the baseline")
     parser.add_argument("--list", action="store_true", help="list the mutations and their tests, then stop")
+    parser.add_argument("--deselect", nargs="+", default=[], metavar="NODE",
+                        help="leave out tests already failing without any mutation (say so in the record)")
     args = parser.parse_args()
     chosen = [m for m in MUTATIONS if not args.only or any(text in m.name for text in args.only)]
     if args.list or not chosen:
@@ -259,11 +261,13 @@ def main() -> None:
     for mutation in chosen:  # every source must still hold its text before any minutes are spent
         matched_source(REPO, mutation, args.commit)
 
+    deselected = tuple(f"--deselect={node}" for node in args.deselect)
+
     def tests_of(mutation: Mutation) -> tuple[str, ...]:
-        return mutation.tests if args.suite == "targeted" else ()
+        return (mutation.tests if args.suite == "targeted" else ()) + deselected
 
     if not args.no_baseline:
-        union = tuple(dict.fromkeys(test for m in chosen for test in tests_of(m)))
+        union = tuple(dict.fromkeys(test for m in chosen for test in tests_of(m)))  # deselections once
         status, failed, seconds = check_one(None, union, args.commit)
         print(f"baseline (no mutation): exit {status} in {seconds:.0f} s", flush=True)
         if status != 0:
@@ -276,8 +280,9 @@ def main() -> None:
             raise SystemExit(f"mutation '{mutation.name}': pytest exited {status}; see its output above.")
         caught = status != 0
         by = failed[0] if failed else (f"(pytest exit {status}: collection failed)" if caught else "-")
+        tests = list(mutation.tests) if args.suite == "targeted" else ["default suite"]
         results[mutation.name] = {"caught": int(caught), "caught_by": by, "pytest_exit": status,
-                                  "tests": list(tests_of(mutation)) or ["default suite"],
+                                  "tests": tests, "deselected": list(args.deselect),
                                   "seconds": round(seconds)}
         print(f"{'caught  ' if caught else 'SURVIVED'} {mutation.name}: {by} ({seconds:.0f} s)", flush=True)
     width = max(len(name) for name in results)

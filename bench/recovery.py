@@ -52,7 +52,7 @@ TARGETS = (
 )
 
 
-def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
+def run_seed(seed: int, truth_name: str, sampler: dict) -> dict[str, dict]:
     from mixscope.calibration import load_experiments
     from mixscope.data import load_dataset
     from mixscope.model import fit
@@ -77,7 +77,7 @@ def run_seed(seed: int, truth_name: str) -> dict[str, dict]:
     )
     channels = dict(zip(TRUTHS, (DEFAULT_TRUTH, MISALLOCATED_TRUTH), strict=True))[truth_name]
     _, spec, truth = write_simulated_project(
-        folder, 1, 156, seed, SAMPLER, experiments=tests, channels=channels
+        folder, 1, 156, seed, sampler, experiments=tests, channels=channels
     )
     dataset, _ = load_dataset(spec)
     experiments = load_experiments(folder / "lifts.csv", dataset)
@@ -110,11 +110,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seeds", type=int, nargs="+", default=[3, 1, 2])
     parser.add_argument("--truth", choices=TRUTHS, nargs="+", default=list(TRUTHS))
+    parser.add_argument("--warmup", type=int, default=SAMPLER["warmup"], help="smoke runs: fewer")
+    parser.add_argument("--draws", type=int, default=SAMPLER["draws"], help="smoke runs: fewer")
     args = parser.parse_args()
+    sampler = SAMPLER | {"warmup": args.warmup, "draws": args.draws}
     per_seed: dict[str, dict] = {}
     recovered: dict[tuple[str, str, str], list[float]] = {}  # (truth, mode, label) -> per seed
     for truth_name, seed in ((name, seed) for name in args.truth for seed in args.seeds):
-        rows = run_seed(seed, truth_name)
+        rows = run_seed(seed, truth_name, sampler)
         print(json.dumps(rows), flush=True)  # progress, and figures kept if a later seed fails
         per_seed.update(rows)
         for mode, row in zip(MODES, rows.values(), strict=True):
