@@ -784,3 +784,36 @@ def explain(
         _emit_json(explanation.to_dict())
         return
     out.print(explanation.markdown(), markup=False, highlight=False)
+
+
+# --------------------------------------------------------------------------- ask
+
+
+@app.command()
+@_friendly_errors
+def ask(
+    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
+    question: str = typer.Argument(..., metavar="QUESTION",
+                                   help="A planner's question, e.g. \"what if we cut tv by 20% and move it "
+                                        "to search?\""),
+    model: str = typer.Option(
+        None, help="Local GGUF model that reads the question (default: $MIXSCOPE_LLM_MODEL; none: the "
+                   "rule-based reader); with --endpoint, the model name."
+    ),
+    endpoint: str = typer.Option(None, help="OpenAI-compatible API on your own server."),
+    as_json: bool = typer.Option(False, "--json", help="Print {request, answer, verified, ...} as JSON."),
+) -> None:
+    """Answer a question in plain language from the stored surface, with 90% intervals, verified."""
+    from mixscope.insights.ask import ask_run
+    from mixscope.run_files import verify_run
+
+    verify_run(run_dir)  # the answer comes from the surface: only from an intact run
+    answer = ask_run(run_dir, question, model=model, endpoint=endpoint)
+    if as_json:
+        _emit_json(answer.to_dict())
+        return
+    status = {True: "verified against the surface's figures", False: "NOT verified",
+              None: "nothing to verify"}[answer.verified]
+    out.print(Text(answer.answer))
+    out.print(Text(f"(request: {answer.request.to_dict()}; read by the {answer.backend} reader; {status})",
+                   style="dim"))

@@ -1,9 +1,10 @@
 """Where narratives come from: a local GGUF model, the user's own endpoint, or a template.
 
 - :class:`LlamaBackend`: llama-cpp-python on a local GGUF file (``--model`` or
-  ``MIXSCOPE_LLM_MODEL``), the chat template stored in the file, output
-  constrained by the narrative's JSON schema. CPU by default; all layers on the
-  GPU when the build supports offload.
+  ``MIXSCOPE_LLM_MODEL``), the chat template stored in the file, output shaped
+  by a :class:`Decoding`: digits banned (a narrative cites facts, mixscope
+  writes the numbers) or a small GBNF grammar (a request in ``ask``). CPU by
+  default; all layers on the GPU when the build supports offload.
 - :class:`HttpBackend`: an OpenAI-compatible ``/chat/completions`` endpoint the
   user names (llama.cpp's server, Ollama, vLLM), standard library only. Requests
   go to that host and nowhere else: no proxies from the environment, no redirects.
@@ -11,6 +12,13 @@
 
 A backend answers raw text; parsing and verification are the caller's job, so
 every backend's output is checked the same way.
+
+Why no JSON schema: llama.cpp applies a grammar to every token of the
+vocabulary at every step, and the 270M test model's vocabulary has 262k
+tokens: schema-constrained JSON ran at about 0.5 tokens/s on 2 cores
+(shared/design.md). Free text with the digit tokens banned costs nothing extra,
+and a grammar whose every choice is a short alternative (the ``ask`` request)
+rejects most tokens at their first character, so it stays cheap.
 """
 
 from __future__ import annotations
@@ -34,7 +42,26 @@ from mixscope.insights.template import template_narrative
 
 MODEL_ENV = "MIXSCOPE_LLM_MODEL"
 API_KEY_ENV = "MIXSCOPE_LLM_API_KEY"
-DEFAULT_MAX_TOKENS = 512
+DEFAULT_MAX_TOKENS = 160
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How an answer is shaped while it is generated; the caller checks it afterwards all the same.
+
+    ``stop``: strings that end the answer. ``forbid_digits``: no token containing a
+    digit may be sampled (local models; a server is asked nothing and its answer is
+    checked). ``grammar``: GBNF for local models; servers get the answer checked
+    and retried instead.
+    """
+
+    stop: tuple[str, ...] = ()
+    forbid_digits: bool = False
+    grammar: str | None = None
+    # Labels of lines the answer consists of ("SUMMARY:", ...). A local model gets each label written for it
+    # and writes one line after each (a small model then cannot wander off the shape); a server is asked
+    # for those lines in the instructions.
+    scaffold: tuple[str, ...] = ()
 
 
 class BackendError(MixscopeError):
@@ -54,7 +81,7 @@ class Generation:
 class ModelBackend(Protocol):
     name: str
 
-    def generate(self, messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int,
+    def generate(self, messages: list[dict[str, str]], decoding: Decoding, *, max_tokens: int,
                  seed: int) -> Generation: ...
 
 
@@ -73,6 +100,7 @@ class TemplateBackend:
 
 
 _MODELS: dict[tuple[str, int, int], Any] = {}
+_DIGIT_TOKENS: dict[int, dict[int, float]] = {}  # id(model) → logit bias banning every token with a digit
 _MODELS_LOCK = threading.Lock()
 
 
@@ -156,23 +184,81 @@ class LlamaBackend:
         llm = self._model()
         return "gguf" if "tokenizer.chat_template" in llm.metadata else str(llm.chat_format)
 
-    def generate(self, messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int,
+    def generate(self, messages: list[dict[str, str]], decoding: Decoding, *, max_tokens: int,
                  seed: int) -> Generation:
         llm = self._model()
         if llm.chat_format == "gemma":
             messages = _fold_system(messages)
+        options: dict[str, Any] = {}
+        if decoding.grammar is not None:
+            from llama_cpp import LlamaGrammar
+
+            options["grammar"] = LlamaGrammar.from_string(decoding.grammar, verbose=False)
+        if decoding.forbid_digits:
+            options["logit_bias"] = _digit_bias(llm)
         start = time.perf_counter()
+        if decoding.scaffold:
+            return self._scaffolded(llm, messages, decoding, max_tokens, seed, options, start)
         response = llm.create_chat_completion(
-            messages=messages,
-            response_format={"type": "json_object", "schema": schema},
-            max_tokens=max_tokens, temperature=self.temperature, seed=seed,
+            messages=messages, max_tokens=max_tokens, temperature=self.temperature, seed=seed,
+            stop=list(decoding.stop) or None,
             repeat_penalty=self.repeat_penalty,  # small models loop on one sentence without it
+            **options,
         )
         choice = response["choices"][0]
         return Generation(
             choice["message"]["content"] or "", time.perf_counter() - start,
             response.get("usage", {}).get("completion_tokens"), choice.get("finish_reason"),
         )
+
+
+    def _scaffolded(self, llm: Any, messages: list[dict[str, str]], decoding: Decoding, max_tokens: int,
+                    seed: int, options: dict[str, Any], start: float) -> Generation:
+        """One line after each label of the scaffold, continuing the same prompt (llama.cpp reuses the
+        evaluated prefix, so each line costs only its own tokens)."""
+        prompt = _chat_prompt(llm, messages)
+        text, tokens, finish = "", 0, "stop"
+        per_line = max(max_tokens // len(decoding.scaffold), 8)
+        for label in decoding.scaffold:
+            text += ("\n" if text else "") + label
+            response = llm.create_completion(
+                prompt + text, max_tokens=per_line, temperature=self.temperature, seed=seed,
+                stop=["\n", *decoding.stop], repeat_penalty=self.repeat_penalty, **options,
+            )
+            choice = response["choices"][0]
+            text += choice["text"].rstrip()
+            tokens += response.get("usage", {}).get("completion_tokens", 0)
+            finish = "length" if choice.get("finish_reason") == "length" else finish
+        return Generation(text, time.perf_counter() - start, tokens, finish)
+
+
+def _chat_prompt(llm: Any, messages: list[dict[str, str]]) -> str:
+    """The prompt text the model's chat format makes of ``messages``, ending where the answer begins."""
+    from llama_cpp import llama_chat_format
+
+    template = llm.metadata.get("tokenizer.chat_template")
+    if template:
+        formatter = llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=llm.detokenize([llm.token_eos()]).decode("utf-8", "replace"),
+            bos_token=llm.detokenize([llm.token_bos()]).decode("utf-8", "replace"),
+        )
+        return formatter(messages=messages).prompt
+    return getattr(llama_chat_format, f"format_{llm.chat_format}")(messages=messages).prompt
+
+
+def _digit_bias(llm: Any) -> dict[int, float]:
+    """A logit bias that bans every token whose text holds a digit (computed once per model: one pass
+    over the vocabulary's token texts)."""
+    with _MODELS_LOCK:
+        if id(llm) not in _DIGIT_TOKENS:
+            vocabulary = llm._model  # llama-cpp-python's model wrapper: token texts without detokenising
+            banned = {}
+            for token in range(llm.n_vocab()):
+                piece = vocabulary.token_get_text(token)
+                if any(ch.isdigit() for ch in piece):
+                    banned[token] = -100.0
+            _DIGIT_TOKENS[id(llm)] = banned
+        return _DIGIT_TOKENS[id(llm)]
 
 
 def _choose_chat_format(llm: Any) -> None:
@@ -234,31 +320,23 @@ class HttpBackend:
     timeout: float = 300.0
     temperature: float = 0.3
     name: str = "http"
-    _schema_supported: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
         self.endpoint = check_endpoint(self.endpoint)
 
-    def generate(self, messages: list[dict[str, str]], schema: dict[str, Any], *, max_tokens: int,
+    def generate(self, messages: list[dict[str, str]], decoding: Decoding, *, max_tokens: int,
                  seed: int) -> Generation:
+        # Only what every OpenAI-compatible server takes: the answer's shape is checked afterwards.
         body: dict[str, Any] = {
             "model": self.model, "messages": messages, "max_tokens": max_tokens,
             "temperature": self.temperature, "seed": seed, "stream": False,
         }
-        if self._schema_supported:
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "explanation", "strict": True, "schema": schema},
-            }
+        if decoding.stop:
+            body["stop"] = list(decoding.stop)
         start = time.perf_counter()
         try:
             payload = self._post(body)
         except urllib.error.HTTPError as error:
-            # Servers without structured output reject response_format: ask once more without
-            # it; the verifier checks the answer either way.
-            if error.code in (400, 422) and self._schema_supported:
-                self._schema_supported = False
-                return self.generate(messages, schema, max_tokens=max_tokens, seed=seed)
             raise BackendError(f"{self.endpoint} answered HTTP {error.code}: {_reason(error)}") from None
         try:
             choice = payload["choices"][0]

@@ -17,14 +17,16 @@ from mixscope.insights import prompt
 from mixscope.insights.backends import (
     DEFAULT_MAX_TOKENS,
     BackendError,
+    Decoding,
     HttpBackend,
     LlamaBackend,
     ModelBackend,
     TemplateBackend,
     resolve_model_path,
 )
+from mixscope.insights.cited import read_cited
 from mixscope.insights.facts import Facts, build_facts
-from mixscope.insights.narrative import Item, Narrative, NarrativeError, json_schema
+from mixscope.insights.narrative import Item
 from mixscope.insights.verify import Check, verify
 
 
@@ -105,24 +107,24 @@ def explain_run(
     base = prompt.messages(facts, audience)
     messages = base
     max_tokens = max_tokens or DEFAULT_MAX_TOKENS
-    schema = json_schema(facts.ids, max_tokens)
     attempts: list[dict[str, Any]] = []
     reason = ""
     for attempt in range(1, max_retries + 2):
         try:
-            generation = backend.generate(messages, schema, max_tokens=max_tokens, seed=seed + attempt - 1)
+            generation = backend.generate(messages, narrative_decoding(facts), max_tokens=max_tokens,
+                                          seed=seed + attempt - 1)
         except BackendError as error:
             reason = f"{backend.name} backend failed: {error}"
             attempts.append(Check(f"attempt {attempt} ({backend.name})", False, str(error)).to_dict())
             break
         cost = f"{generation.completion_tokens or '?'} tokens in {generation.seconds:.1f} s"
-        try:
-            narrative = Narrative.parse(generation.text)
-        except NarrativeError as error:
+        answer = read_cited(generation.text, facts)
+        narrative = answer.narrative
+        if narrative is None:
             cut = " (the answer hit the token limit)" if generation.finish_reason == "length" else ""
-            feedback = f"- {error}{cut}"
+            feedback = "\n".join(f"- {problem}" for problem in answer.problems[:8])
             attempts.append(Check(f"attempt {attempt} ({backend.name})", False,
-                                  f"{cost}; invalid answer: {error}{cut}").to_dict())
+                                  f"{cost}; unusable answer{cut}: {answer.problems[0]}").to_dict())
         else:
             verification = verify(narrative, facts)
             attempts.append(Check(
@@ -141,6 +143,14 @@ def explain_run(
         # Retry from the original prompt plus the last answer only: the context stays bounded.
         messages = prompt.retry_messages(base, generation.text, feedback)
     return _template(facts, audience, attempts, reason or "no answer", coverage)
+
+
+def narrative_decoding(facts: Facts) -> Decoding:
+    """Free text with no digit in it: the model cites facts, mixscope writes every number. A run whose
+    channel names hold digits (an alias such as channel_3) keeps digits; its answers are checked for
+    numbers all the same."""
+    named_with_digits = any(ch.isdigit() for channel in facts.channels for ch in channel.label)
+    return Decoding(forbid_digits=not named_with_digits, scaffold=prompt.SCAFFOLD)
 
 
 def _template(facts: Facts, audience: str, attempts: list[dict[str, Any]], reason: str | None,

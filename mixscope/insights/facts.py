@@ -28,7 +28,7 @@ import numpy as np
 
 from mixscope.errors import RunError
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2  # 2: the plan's decision (reallocate / no confident change / keep the current mix)
 NAME_LIMIT = 32  # characters of a channel/KPI name kept for display
 _MAX_WARNINGS = 6
 _WARNING_LIMIT = 200  # characters of each data-quality warning passed on
@@ -98,6 +98,9 @@ class Facts:
     missing: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     source: dict[str, Any] = field(default_factory=dict)
+    # The planner's decision: "reallocate", "no confident change" or "keep the current mix" (None: no plan).
+    # Only "reallocate" licenses a recommendation to move money.
+    decision: str | None = None
 
     # ------------------------------------------------------------------ lookup
 
@@ -127,6 +130,19 @@ class Facts:
         ]
         return [key for _, key in sorted(scored, key=lambda pair: -pair[0])]
 
+    @property
+    def moves_money(self) -> bool:
+        """Whether the recommended plan reallocates (a narrative may then say raise or cut)."""
+        return self.has_plan and self.decision == "reallocate"
+
+    def interval(self, fact_id: str) -> tuple[float, float, float] | None:
+        """``(mean, low, high)`` of a fact stated with its 90% interval, else None."""
+        fact = self.get(fact_id)
+        if fact is None or len(fact.numbers) < 3 or "interval" not in fact.display:
+            return None
+        mean, low, high = (number.value for number in fact.numbers[:3])
+        return mean, low, high
+
     def plan_change(self, key: str) -> float | None:
         """Relative change the recommended plan makes to a channel (None without a plan)."""
         fact = self.get(f"plan.{key}")
@@ -154,6 +170,7 @@ class Facts:
             "missing": list(self.missing),
             "dates": list(self.dates),
             "source": self.source,
+            "decision": self.decision,
         }
 
     @classmethod
@@ -171,6 +188,7 @@ class Facts:
             ),
             has_plan=payload["has_plan"], missing=tuple(payload["missing"]),
             dates=tuple(payload.get("dates", ())), source=dict(payload.get("source", {})),
+            decision=payload.get("decision"),
         )
 
     def to_json(self) -> str:
@@ -393,15 +411,15 @@ def facts_from_summary(
               [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], topic="baseline")
     _diagnostic_facts(b, summary)
 
-    has_plan = False
+    decision = None
     if surface is not None and plan:
-        has_plan = _plan_facts(b, surface, originals, missing)
+        decision = _plan_facts(b, surface, originals, missing)
     elif not any(m.startswith("plan") for m in missing):
         missing.append("plan: no surface was given")
     return Facts(
         version=FACTS_VERSION, kpi=kpi, kpi_type=kpi_type, roi_units=roi_units, channels=channels,
-        facts=tuple(b.facts), has_plan=has_plan, missing=tuple(missing), dates=dates,
-        source=dict(source or {}),
+        facts=tuple(b.facts), has_plan=decision is not None, missing=tuple(missing), dates=dates,
+        source=dict(source or {}), decision=decision,
     )
 
 
@@ -490,14 +508,32 @@ def _diagnostic_facts(b: _Builder, summary: Mapping[str, Any]) -> None:
         b.add(f"warning.{i}", "data or model warning", text, numbers, topic="warning")
 
 
-def _plan_facts(b: _Builder, surface: Any, originals: Sequence[str], missing: list[str]) -> bool:
+_DECISIONS = {
+    "reallocate": "reallocate the same budget as recommended below",
+    "no confident change": "keep the current mix: no reallocation beats it with enough confidence",
+    "keep the current mix": "keep the current mix: it is already the best plan found",
+}
+
+
+def _plan_facts(b: _Builder, surface: Any, originals: Sequence[str], missing: list[str]) -> str | None:
+    """The recommended plan's facts; returns the planner's decision (None: no plan)."""
     from mixscope.plan import PlanError, frontier, optimize
 
     try:
         result = optimize(surface).to_dict()
     except PlanError as error:
         missing.append(f"plan: the optimiser found no plan ({error})")
-        return False
+        return None
+    decision = str(result.get("decision", "reallocate"))
+    if decision not in _DECISIONS:
+        decision = "reallocate"
+    best = result.get("best_found") or {}
+    numbers = [(best.get("prob_beats_status_quo"), "fraction")] if best else []
+    shown = _DECISIONS[decision]
+    if best.get("prob_beats_status_quo") is not None:
+        chance = fmt_pct(best["prob_beats_status_quo"])
+        shown += f" (the best plan found beats it with probability {chance}, under the confidence required)"
+    b.add("plan.decision", "the planner's decision", shown, numbers, topic="plan")
     total = result["total_budget"]
     b.add("plan.budget", "budget of the recommended plan (same total as now)", fmt_amount(total),
           [(total, "amount")], topic="plan")
@@ -542,7 +578,7 @@ def _plan_facts(b: _Builder, surface: Any, originals: Sequence[str], missing: li
               [(move["gain_per_dollar"], "ratio"), (move["prob_to_beats_from"], "fraction")],
               topic="next_dollar")
     _frontier_facts(b, surface, frontier, missing)
-    return True
+    return decision
 
 
 def _frontier_facts(b: _Builder, surface: Any, frontier_fn: Any, missing: list[str]) -> None:

@@ -22,6 +22,13 @@ def _head(display: str) -> str:
     return display.split(" (")[0]
 
 
+def _probability(facts: Facts) -> str:
+    probability = facts.get("plan.probability")
+    if probability is None:
+        return ""
+    return f", with a {probability.display} probability of beating the current plan"
+
+
 def template_narrative(facts: Facts, audience: str = "executive") -> Narrative:
     analyst = audience == "analyst"
     findings: list[Item] = []
@@ -40,12 +47,11 @@ def template_narrative(facts: Facts, audience: str = "executive") -> Narrative:
             f"the next unit of spend (marginal ROI {_head(facts.get(f'mroi.{best}').display)}) and "
             f"{_q(facts, worst)} the least ({_head(facts.get(f'mroi.{worst}').display)})."
         )
-    if facts.has_plan:
-        uplift, probability = facts.get("plan.uplift"), facts.get("plan.probability")
-        summary.append(
-            f"Re-allocating the same budget as recommended is expected to gain {uplift.display}, "
-            f"with a {probability.display} probability of beating the current plan."
-        )
+    if facts.moves_money:
+        summary.append(f"Re-allocating the same budget as recommended is expected to gain "
+                       f"{facts.get('plan.uplift').display}{_probability(facts)}.")
+    elif facts.has_plan:
+        summary.append(f"The planner's decision: {facts.get('plan.decision').display}.")
     else:
         summary.append("No prediction surface was built, so there is no recommended plan yet.")
 
@@ -84,7 +90,10 @@ def template_narrative(facts: Facts, audience: str = "executive") -> Narrative:
         recommendations.append(Item(
             "Do not act on these figures until the model diagnostics pass: refit with more warmup "
             "and draws, or simplify the model.", (diagnostics.id,)))
-    if facts.has_plan:
+    if facts.has_plan and not facts.moves_money:
+        recommendations.append(Item(f"Keep the current mix: {facts.get('plan.decision').display}.",
+                                    ("plan.decision",)))
+    elif facts.has_plan:
         for key in ranking:
             change = facts.plan_change(key)
             plan = facts.get(f"plan.{key}")
@@ -95,10 +104,10 @@ def template_narrative(facts: Facts, audience: str = "executive") -> Narrative:
                 continue
             verb = "Raise" if change > 0 else "Cut"
             recommendations.append(Item(f"{verb} {_q(facts, key)}: {plan.display}.", (plan.id,)))
+        cited = ("plan.uplift", "plan.probability") if facts.get("plan.probability") else ("plan.uplift",)
         recommendations.append(Item(
-            f"Together the changes are expected to add {facts.get('plan.uplift').display}; the "
-            f"probability of beating the current plan is {facts.get('plan.probability').display}.",
-            ("plan.uplift", "plan.probability")))
+            f"Together the changes are expected to add {facts.get('plan.uplift').display}"
+            f"{_probability(facts)}.", cited))
         if analyst:
             for key in ranking:
                 rng = facts.get(f"range.{key}")

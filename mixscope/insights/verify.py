@@ -10,8 +10,11 @@
   must be channels of this run.
 - **Claims**: a recommendation to cut the channel with the highest marginal ROI
   or to raise the one with the lowest, a change against the direction of the
-  recommended plan, a wrong "highest/lowest" ranking, or a saturation claim
-  that contradicts the curve is rejected.
+  recommended plan, any raise or cut when the planner's decision is to keep the
+  current mix, a wrong "highest/lowest" ranking, a comparison between two
+  channels that the intervals do not support (the wrong way round, or a
+  difference called real when the two 90% intervals overlap heavily), or a
+  saturation claim that contradicts the curve is rejected.
 """
 
 from __future__ import annotations
@@ -72,6 +75,13 @@ _SHIFT = frozenset(
      "transfer"]
 )
 _NEGATION = frozenset(["not", "don't", "dont", "never", "avoid", "no", "without"])
+# "A ... more than B", "A outperforms B": a claim that A's metric is above B's ("below" for the second set).
+_ABOVE = re.compile(r"\b(?:(?:more|higher|better|greater|stronger|larger|bigger)\b[^.;]*?\bthan|outperforms?|"
+                    r"outperforming|beats?|beating|exceeds?|exceeding|ahead of)\b", re.I)
+_BELOW = re.compile(r"\b(?:(?:less|lower|worse|weaker|smaller)\b[^.;]*?\bthan|underperforms?|trails?|"
+                    r"behind)\b", re.I)
+# Two intervals overlapping by more than this share of the narrower one do not show a real difference.
+HEAVY_OVERLAP = 0.5
 _HIGH = frozenset(["highest", "best", "strongest", "largest", "top", "greatest", "biggest", "most"])
 _LOW = frozenset(["lowest", "worst", "weakest", "smallest", "least", "poorest"])
 
@@ -259,6 +269,10 @@ def _claim_errors(sentence: str, facts: Facts, recommendation: bool) -> list[str
     label = {ch.key: ch.label for ch in facts.channels}
     if recommendation or any(w in sentence.lower() for w in ("recommend", "should", "shift")):
         for key, direction in _directions(sentence, facts):
+            if facts.has_plan and not facts.moves_money:
+                errors.append(f"'{sentence}': the planner's decision is '{facts.decision}', so no channel "
+                              f"should be {'raised' if direction == 'up' else 'cut'} ({label[key]})")
+                continue
             change = facts.plan_change(key)
             if facts.has_plan and change is not None:
                 if direction == "down" and change > _PLAN_MOVE:
@@ -279,7 +293,43 @@ def _claim_errors(sentence: str, facts: Facts, recommendation: bool) -> list[str
                 errors.append(f"'{sentence}': {label[key]} has the lowest marginal ROI; "
                               "raising it is not supported")
     errors += _superlative_errors(sentence, facts, label)
+    errors += _comparison_errors(sentence, facts, label)
     errors += _saturation_errors(sentence, facts, label)
+    return errors
+
+
+def heavy_overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two 90% intervals share more than :data:`HEAVY_OVERLAP` of the narrower one's width."""
+    shared = min(a[1], b[1]) - max(a[0], b[0])
+    narrower = min(a[1] - a[0], b[1] - b[0])
+    if shared <= 0:
+        return False
+    return narrower <= 0 or shared / narrower > HEAVY_OVERLAP
+
+
+def _comparison_errors(sentence: str, facts: Facts, label: dict[str, str]) -> list[str]:
+    """"A earns more than B": right way round, and a difference the intervals show."""
+    errors = []
+    mentions = _mentions(sentence, facts)
+    for pattern, above in ((_ABOVE, True), (_BELOW, False)):
+        for match in pattern.finditer(sentence):
+            cue = len(sentence[: match.start()].split())
+            before = [key for index, key in mentions if index < cue]
+            after = [key for index, key in mentions if index >= cue]
+            if not before or not after or before[-1] == after[0]:
+                continue
+            first, second = before[-1], after[0]
+            words = [w.lower().strip(".,;:!?()\"“”'") for w in sentence.split()]
+            metric = _metric(words) or "mroi"
+            a, b = facts.interval(f"{metric}.{first}"), facts.interval(f"{metric}.{second}")
+            if a is None or b is None:
+                continue
+            if (a[0] > b[0]) != above:
+                errors.append(f"'{sentence}': {label[first]}'s {metric} is not "
+                              f"{'above' if above else 'below'} {label[second]}'s")
+            elif heavy_overlap(a[1:], b[1:]):
+                errors.append(f"'{sentence}': the 90% intervals of {label[first]} and {label[second]} "
+                              f"({metric}) overlap heavily: the difference is not clear, do not compare them")
     return errors
 
 

@@ -166,6 +166,16 @@ def create_app(
         """The insights layer's account of the run, when it is installed."""
         return _json(state.narrative())
 
+    @app.post("/api/ask", response_model=models.AskResponse, responses=_ERRORS, tags=["what-if"])
+    def ask(body: models.AskBody) -> Response:
+        """A question in plain language, read as a request (whatif, compare, plan, frontier, marginal) and
+        answered from the surface with 90% intervals. The rule-based reader answers unless
+        ``$MIXSCOPE_LLM_MODEL`` names a model, which then reads the question in a child process."""
+        from mixscope.insights.ask import ask_run
+
+        return _json(ask_run(run_dir, body.question, surface=surface,
+                             reading=_reading_in_child(body.question, surface.channels)).to_dict())
+
     @app.get("/api/health", tags=["run"])
     async def health() -> dict[str, Any]:
         return {"ok": True, "run": run_dir.name, "draws": surface.n_draws}
@@ -262,6 +272,34 @@ def _narrative_in_child(run_dir: Path) -> dict[str, Any]:
         return {"available": True, "story": json.loads(done.stdout.strip().splitlines()[-1])}
     except (ValueError, IndexError):
         return {"available": False, "reason": "The insights layer returned no readable narrative."}
+
+
+def _reading_in_child(question: str, channels: tuple[str, ...]) -> Any:
+    """How a model reads ``question`` (in a child process: the model runtime stays out of the server), or
+    None without ``$MIXSCOPE_LLM_MODEL``: ``ask_run`` then uses the rule-based reader in process."""
+    from mixscope.insights.ask import Reading
+    from mixscope.insights.backends import MODEL_ENV
+    from mixscope.insights.request import AskRequest
+
+    if not os.environ.get(MODEL_ENV):
+        return None
+    code = (
+        "import json, sys\n"
+        "from mixscope.insights.ask import read\n"
+        "from mixscope.insights.explain import choose_backend\n"
+        "payload = json.load(sys.stdin)\n"
+        "reading = read(payload['question'], payload['channels'], choose_backend(None, None))\n"
+        "print(json.dumps({'request': reading.request.to_dict(), 'backend': reading.backend,\n"
+        "                  'attempts': list(reading.attempts)}))\n"
+    )
+    # The question travels on stdin as JSON: never through a shell or an argument list.
+    done = subprocess.run([sys.executable, "-c", code], input=json.dumps({"question": question,
+                          "channels": list(channels)}), capture_output=True, text=True,
+                          timeout=_NARRATIVE_TIMEOUT_S, check=False)
+    if done.returncode != 0:
+        return None  # the model failed: the rule-based reader answers
+    payload = json.loads(done.stdout.strip().splitlines()[-1])
+    return Reading(AskRequest.from_dict(payload["request"]), payload["backend"], tuple(payload["attempts"]))
 
 
 def create_app_from_env() -> FastAPI:

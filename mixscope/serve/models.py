@@ -135,5 +135,27 @@ class NarrativeResponse(BaseModel):
     story: dict[str, Any] | None = None
 
 
+class AskBody(BaseModel):
+    """A planner's question in plain language (data: it is never executed or shown as markup)."""
+
+    model_config = STRICT | ConfigDict(json_schema_extra={"examples": [
+        {"question": "what if we cut tv by 20% and move it to search?"}]})
+    question: str = Field(min_length=1, max_length=300)
+
+
+class AskResponse(BaseModel):
+    """The request the question was read as, the surface's answer, and whether its numbers verified."""
+
+    question: str
+    request: dict[str, Any] = Field(
+        description="kind (whatif, compare, plan, frontier, marginal or none) and its changes or constraints")
+    answer: str
+    verified: bool | None = Field(description="None: a question outside what ask answers, nothing to verify.")
+    backend: str = Field(description="Who read the question: template (rules), llama or http.")
+    result: dict[str, Any]
+    checks: list[dict[str, Any]]
+    attempts: list[str]
+
+
 class ErrorResponse(BaseModel):
     detail: str

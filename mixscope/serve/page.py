@@ -79,6 +79,13 @@ button.secondary{background:#e8ecf1;color:#222}button:disabled{opacity:.5;cursor
     <div class="muted">Best expected outcome at each total budget (band: 90% interval).
       Black dot: current plan; blue diamond: the plan above; orange star: the last optimised plan.</div>
     <div id="frontier-chart" style="height:380px"><p class="muted">computing the frontier…</p></div></div>
+  <div class="card"><h2>Ask</h2>
+    <div class="row"><input type="text" id="ask-question" maxlength="300" style="flex:1;min-width:260px"
+      placeholder="what if we cut tv by 20% and move it to search?" aria-label="question">
+      <button id="btn-ask">Ask</button></div>
+    <div id="ask-answer" data-verified=""></div>
+    <div id="ask-status" class="muted"></div>
+  </div>
   <div class="card"><h2>About this run</h2><div id="narrative" class="muted">loading…</div></div>
 </div>
 </main>
@@ -312,6 +319,18 @@ async function loadNarrative() {
     el("ul", {}, ...items.map(item => el("li", {}, item.text || String(item)))));
 }
 
+// The answer is text from the server; the question is the user's text: both go in as text nodes only.
+async function runAsk() {
+  const question = $("ask-question").value.trim();
+  if (!question) return;
+  const a = await api("/api/ask", {question});
+  $("ask-answer").textContent = a.answer;
+  $("ask-answer").dataset.verified = String(a.verified);
+  const status = a.verified === true ? "numbers verified against the surface" :
+    a.verified === false ? "numbers NOT verified" : "nothing to verify";
+  $("ask-status").textContent = `read by the ${a.backend} reader as ${JSON.stringify(a.request)} · ${status}`;
+}
+
 function onTotal() {
   const target = +$("total-budget").value, sum = total();
   if (!(target >= 0) || sum <= 0) return;
@@ -341,6 +360,8 @@ async function main() {
     () => m.channels.forEach((ch, i) => setSpend(i, ch.current, "plan")));
   $("btn-optimize").addEventListener("click", e => busy(e.target, runOptimize));
   $("btn-near-optimal").addEventListener("click", e => busy(e.target, runNearOptimal));
+  $("btn-ask").addEventListener("click", e => busy(e.target, runAsk));
+  $("ask-question").addEventListener("keydown", e => { if (e.key === "Enter") $("btn-ask").click(); });
   updateTotals();
   await evaluate();
   document.body.dataset.ready = "1";

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import pytest
@@ -26,7 +25,7 @@ class ScriptedBackend:
     name: str = "scripted"
     seen: list[list[dict[str, str]]] = field(default_factory=list)
 
-    def generate(self, messages, schema, *, max_tokens, seed):
+    def generate(self, messages, decoding, *, max_tokens, seed):
         self.seen.append(messages)
         answer = self.answers[min(len(self.seen) - 1, len(self.answers) - 1)]
         if isinstance(answer, Exception):
@@ -39,18 +38,24 @@ def run_dir(tmp_path):
     return write_run(tmp_path / "run", synthetic_summary())
 
 
-GOOD = json.dumps({
-    "summary": "search earns the most on the next unit of spend (1.57); radio the least (0.29).",
-    "findings": [{"text": "search returns 1.57 on the next unit of spend.", "facts": ["mroi.search"]}],
-    "recommendations": [
-        {"text": "Shift budget from radio to search.", "facts": ["mroi.radio", "mroi.search"]},
-    ],
-})
-BAD = json.dumps({
-    "summary": "Email is the best channel, with an ROI of 4.2.",
-    "findings": [{"text": "search returns 1.57.", "facts": ["mroi.search"]}],
-    "recommendations": [{"text": "Cut search.", "facts": ["mroi.search"]}],
-})
+GOOD = (
+    "SUMMARY: search earns the most on the next unit of spend {mroi.search} and radio the least "
+    "{mroi.radio}.\n"
+    "FINDING: search returns the most on the next unit of spend {mroi.search}.\n"
+    "ACTION: shift budget from radio to search {mroi.radio, mroi.search}.\n"
+)
+# A number written by the model, an invented channel and a cut of the best channel.
+BAD = (
+    "SUMMARY: Email is the best channel, with an ROI of 4.2.\n"
+    "FINDING: search returns {mroi.search}.\n"
+    "ACTION: Cut search {mroi.search}.\n"
+)
+# Well-formed, but its claims are wrong: the verifier, not the reader, rejects it.
+WRONG_CLAIM = (
+    "SUMMARY: radio earns the most on the next unit of spend {mroi.radio}.\n"
+    "FINDING: search returns the most on the next unit of spend {mroi.search}.\n"
+    "ACTION: cut search {mroi.search}.\n"
+)
 
 
 def test_template_without_a_model(run_dir, monkeypatch):
@@ -59,7 +64,7 @@ def test_template_without_a_model(run_dir, monkeypatch):
     payload = explanation.to_dict()
     assert set(payload) == KEYS
     assert payload["verified"] and payload["backend"] == "template" and payload["fallback_reason"] is None
-    assert payload["facts_version"] == 1
+    assert payload["facts_version"] == 2
     assert all({"check", "passed", "detail"} == set(c) for c in payload["checks"])
     # No surface: the plan parts are reported missing, in the checks and the summary.
     coverage = next(c for c in payload["checks"] if c["check"] == "coverage")
@@ -74,6 +79,10 @@ def test_verified_model_answer_is_used(run_dir):
     explanation = explain_run(run_dir, backend=backend)
     assert explanation.verified and explanation.backend == "scripted" and explanation.fallback_reason is None
     assert explanation.findings[0].facts == ("mroi.search",)
+    # mixscope wrote the numbers: the fact's display, exactly as the template formats it.
+    assert explanation.findings[0].text == (
+        "search returns the most on the next unit of spend (1.57 (90% interval 1.23–1.94)).")
+    assert explanation.recommendations[0].facts == ("mroi.radio", "mroi.search")
     assert "No recommended plan" in explanation.summary  # what the model was not given is still said
     assert len(backend.seen) == 1
 
@@ -84,13 +93,22 @@ def test_retry_feeds_the_errors_back(run_dir):
     assert explanation.verified and explanation.backend == "scripted"
     retry = backend.seen[1]
     assert retry[-2] == {"role": "assistant", "content": BAD}
-    assert "failed verification" in retry[-1]["content"] and "Email" in retry[-1]["content"]
+    assert "failed verification" in retry[-1]["content"] and "writes the number 4.2" in retry[-1]["content"]
     attempts = [c for c in explanation.checks if c["check"].startswith("attempt")]
     assert [c["passed"] for c in attempts] == [False, True]
 
 
+def test_claims_are_verified_after_filling(run_dir):
+    backend = ScriptedBackend([WRONG_CLAIM, GOOD])
+    explanation = explain_run(run_dir, backend=backend)
+    feedback = backend.seen[1][-1]["content"]
+    assert "the most mroi is search's, not radio's" in feedback
+    assert "search has the highest marginal ROI; cutting it is not supported" in feedback
+    assert explanation.verified and explanation.backend == "scripted"
+
+
 def test_fallback_after_bounded_retries(run_dir):
-    backend = ScriptedBackend([BAD, "not json at all"])
+    backend = ScriptedBackend([BAD, "no labelled lines at all"])
     explanation = explain_run(run_dir, backend=backend, max_retries=2)
     assert len(backend.seen) == 3
     assert explanation.backend == "template" and explanation.verified
