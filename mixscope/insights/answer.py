@@ -34,6 +34,14 @@ from mixscope.insights.verify import verify
 FRONTIER_LEVELS = (0.8, 0.9, 1.0, 1.1, 1.2, 1.5)  # a few levels: an answer, not the full table
 
 
+def fmt_probability(value: float) -> str:
+    """A probability with the digits the verifier's 10% needs: ``62%``, ``3.6%``, ``0.40%``."""
+    percent = abs(value) * 100
+    if percent == 0 or percent >= 10:
+        return fmt_pct(value)
+    return fmt_pct(value, min(int(1 - np.floor(np.log10(percent))), 3))
+
+
 @dataclass(frozen=True)
 class Answered:
     text: str
@@ -128,7 +136,7 @@ def _whatif(surface: Any, request: AskRequest, sheet: _Sheet, current: Mapping[s
     result = surface.evaluate(spend)
     outcome = sheet.interval("outcome", result["outcome"])
     difference = sheet.interval("difference", result["difference"])
-    probability = sheet.add("probability", fmt_pct(result["prob_beats_baseline_plan"]),
+    probability = sheet.add("probability", fmt_probability(result["prob_beats_baseline_plan"]),
                             [(result["prob_beats_baseline_plan"], "fraction")])
     text = (f"With {_describe(sheet, 'spend', spend, current)}: expected outcome {outcome}; "
             f"{difference} against the current plan; probability of beating the current plan {probability}.")
@@ -148,8 +156,8 @@ def _compare(surface: Any, request: AskRequest, sheet: _Sheet, current: Mapping[
     a = sheet.interval("outcome_a", result["outcome_a"])
     b = sheet.interval("outcome_b", result["outcome_b"])
     difference = sheet.interval("difference", result["difference"])
-    probability = sheet.add("probability", fmt_pct(result["prob_a_beats_b"]), [(result["prob_a_beats_b"],
-                                                                                  "fraction")])
+    chance = result["prob_a_beats_b"]
+    probability = sheet.add("probability", fmt_probability(chance), [(chance, "fraction")])
     text = (f"Plan A ({_describe(sheet, 'a', plan_a, current)}): expected outcome {a}. "
             f"Plan B ({_describe(sheet, 'b', plan_b, current)}): expected outcome {b}. "
             f"A minus B: {difference}; probability A beats B {probability}.")
@@ -173,7 +181,7 @@ def _plan(surface: Any, request: AskRequest, sheet: _Sheet, current: Mapping[str
             f"{_describe(sheet, 'plan', allocation, current)}; expected outcome {outcome}; "
             f"{uplift} against the current plan")
     if result["prob_beats_current"] is not None:
-        probability = sheet.add("probability", fmt_pct(result["prob_beats_current"]),
+        probability = sheet.add("probability", fmt_probability(result["prob_beats_current"]),
                                 [(result["prob_beats_current"], "fraction")])
         text += f"; probability of beating the current plan {probability}"
     return text + ".", {"plan": result}
@@ -216,7 +224,7 @@ def _marginal(surface: Any, request: AskRequest, sheet: _Sheet, current: Mapping
     text = f"Return on the next unit of spend (marginal ROI) at {where}: " + "; ".join(parts) + "."
     move = result.get("next_dollar")
     if move:
-        probability = sheet.add("probability", fmt_pct(move["prob_to_beats_from"]),
+        probability = sheet.add("probability", fmt_probability(move["prob_to_beats_from"]),
                                 [(move["prob_to_beats_from"], "fraction")])
         best, worst = sheet.label[move["to"]], sheet.label[move["from"]]
         text += (f" The next unit earns most in {best} and least in {worst} "

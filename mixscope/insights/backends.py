@@ -58,10 +58,19 @@ class Decoding:
     stop: tuple[str, ...] = ()
     forbid_digits: bool = False
     grammar: str | None = None
-    # Labels of lines the answer consists of ("SUMMARY:", ...). A local model gets each label written for it
-    # and writes one line after each (a small model then cannot wander off the shape); a server is asked
-    # for those lines in the instructions.
-    scaffold: tuple[str, ...] = ()
+    # The lines the answer consists of. A local model gets each label written for it and writes one line
+    # after each (a small model then cannot wander off the shape); a server is asked for those lines in the
+    # instructions.
+    scaffold: tuple[ScaffoldLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScaffoldLine:
+    """One line of a scaffolded answer: its label, and the words it may open with (chosen by the model
+    under a grammar of those words alone, a few tokens; the rest of the line is free)."""
+
+    label: str
+    openings: tuple[str, ...] = ()
 
 
 class BackendError(MixscopeError):

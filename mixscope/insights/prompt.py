@@ -13,6 +13,7 @@ the longest common prefix of consecutive prompts.
 
 from __future__ import annotations
 
+from mixscope.insights.backends import ScaffoldLine
 from mixscope.insights.cited import brief
 from mixscope.insights.facts import Facts
 
@@ -23,7 +24,9 @@ _TONE = {
     "analyst": "a marketing analyst: precise, and mention the 90% intervals the values carry",
 }
 
-SCAFFOLD = ("SUMMARY:", "FINDING:", "ACTION:")
+# The action opens with the model's choice of verb (checked against the plan afterwards).
+SCAFFOLD = (ScaffoldLine("SUMMARY:"), ScaffoldLine("FINDING:"),
+            ScaffoldLine("ACTION:", ("raise", "cut", "keep", "shift")))
 
 SYSTEM = (
     "You explain the results of a marketing mix model in three lines: SUMMARY, FINDING and ACTION, one "

@@ -37,3 +37,14 @@ def test_executive_is_shorter_than_analyst(surface_facts):
     analyst = template_narrative(surface_facts, "analyst")
     assert len(executive.findings) < len(analyst.findings)
     assert len(executive.recommendations) < len(analyst.recommendations)
+
+
+@pytest.mark.parametrize("decision", ["no confident change", "keep the current mix"])
+def test_template_moves_no_money_when_the_decision_keeps_the_mix(surface_facts, decision):
+    from dataclasses import replace
+
+    held = replace(surface_facts, decision=decision)
+    narrative = template_narrative(held)
+    assert verify(narrative, held).passed
+    actions = " ".join(item.text for item in narrative.recommendations)
+    assert actions.startswith("Keep the current mix") and "Raise" not in actions and "Cut" not in actions
