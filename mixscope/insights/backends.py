@@ -58,6 +58,7 @@ class Decoding:
     stop: tuple[str, ...] = ()
     forbid_digits: bool = False
     grammar: str | None = None
+    temperature: float | None = None  # None: the backend's own (a request is read greedily, 0)
     # The lines the answer consists of. A local model gets each label written for it and writes one line
     # after each (a small model then cannot wander off the shape); a server is asked for those lines in the
     # instructions.
@@ -208,8 +209,9 @@ class LlamaBackend:
         start = time.perf_counter()
         if decoding.scaffold:
             return self._scaffolded(llm, messages, decoding, max_tokens, seed, options, start)
+        temperature = self.temperature if decoding.temperature is None else decoding.temperature
         response = llm.create_chat_completion(
-            messages=messages, max_tokens=max_tokens, temperature=self.temperature, seed=seed,
+            messages=messages, max_tokens=max_tokens, temperature=temperature, seed=seed,
             stop=list(decoding.stop) or None,
             repeat_penalty=self.repeat_penalty,  # small models loop on one sentence without it
             **options,
@@ -228,8 +230,17 @@ class LlamaBackend:
         prompt = _chat_prompt(llm, messages)
         text, tokens, finish = "", 0, "stop"
         per_line = max(max_tokens // len(decoding.scaffold), 8)
-        for label in decoding.scaffold:
-            text += ("\n" if text else "") + label
+        for line in decoding.scaffold:
+            text += ("\n" if text else "") + line.label
+            if line.openings:
+                from llama_cpp import LlamaGrammar
+
+                words = " | ".join(f'" {word}"' for word in line.openings)
+                grammar = LlamaGrammar.from_string(f"root ::= ({words})", verbose=False)
+                opening = llm.create_completion(prompt + text, max_tokens=6, temperature=self.temperature,
+                                                seed=seed, grammar=grammar)
+                text += opening["choices"][0]["text"]
+                tokens += opening.get("usage", {}).get("completion_tokens", 0)
             response = llm.create_completion(
                 prompt + text, max_tokens=per_line, temperature=self.temperature, seed=seed,
                 stop=["\n", *decoding.stop], repeat_penalty=self.repeat_penalty, **options,
@@ -338,7 +349,8 @@ class HttpBackend:
         # Only what every OpenAI-compatible server takes: the answer's shape is checked afterwards.
         body: dict[str, Any] = {
             "model": self.model, "messages": messages, "max_tokens": max_tokens,
-            "temperature": self.temperature, "seed": seed, "stream": False,
+            "temperature": self.temperature if decoding.temperature is None else decoding.temperature,
+            "seed": seed, "stream": False,
         }
         if decoding.stop:
             body["stop"] = list(decoding.stop)

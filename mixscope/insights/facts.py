@@ -533,7 +533,7 @@ def _plan_facts(b: _Builder, surface: Any, originals: Sequence[str], missing: li
     if best.get("prob_beats_status_quo") is not None:
         chance = fmt_pct(best["prob_beats_status_quo"])
         shown += f" (the best plan found beats it with probability {chance}, under the confidence required)"
-    b.add("plan.decision", "the planner's decision", shown, numbers, topic="plan")
+    b.add("plan.decision", "the planner's decision", shown, numbers, topic="decision")
     total = result["total_budget"]
     b.add("plan.budget", "budget of the recommended plan (same total as now)", fmt_amount(total),
           [(total, "amount")], topic="plan")

@@ -4,11 +4,11 @@ A request names its kind (``whatif``, ``compare``, ``plan``, ``frontier``,
 ``marginal``, or ``none`` for a question outside these) and its spend changes
 or constraints. Models write it in a one-line form (:func:`parse_line`)::
 
-    whatif tv -20% search from tv        cut tv by 20% and move it to search
+    whatif tv cut 20% search from tv        cut tv by 20% and move it to search
     whatif social x2                     double social
-    whatif tv =150000                    spend 150k on tv
-    whatif tv -100000 search +100000     move 100k from tv to search
-    compare tv +10% vs search +10%       (``vs current``: against the current plan)
+    whatif tv to 150000                    spend 150k on tv
+    whatif tv cut 100000 search raise 100000     move 100k from tv to search
+    compare tv raise 10% vs search raise 10%       (``vs current``: against the current plan)
     plan budget=1200000 change=30% lock=tv
     plan budget=x1.1                     10% more budget
     frontier
@@ -17,7 +17,8 @@ or constraints. Models write it in a one-line form (:func:`parse_line`)::
 
 Questions are first normalised (:func:`normalise`): channel nicknames become
 the run's channel names, amounts such as ``200k`` or ``$1.2M`` become plain
-numbers, ``double``/``halve`` become ``x2``/``x0.5``. Every number a request
+numbers, ``double``/``halve`` become ``x2``/``x0.5``, and the verbs of change
+become ``cut`` and ``raise`` (the words a request line uses). Every number a request
 holds must be one of the question's (:func:`question_numbers`), so a model
 cannot invent an amount.
 """
@@ -44,6 +45,10 @@ NICKNAMES: Mapping[str, tuple[str, ...]] = {
     "ooh": ("outdoor", "billboards", "out of home", "out-of-home"),
     "print": ("newspapers", "magazines", "press"),
 }
+# Verbs of change, written as the request line writes them (a small model copies words it was shown).
+_VERBS = {"cut": ("reduce", "reducing", "lower", "lowering", "decrease", "decreasing", "trim", "trimming",
+                  "cutting"),
+          "raise": ("increase", "increasing", "boost", "boosting", "grow", "growing", "raising")}
 _MULTIPLIER_WORDS = {"double": "x2", "doubled": "x2", "doubling": "x2", "triple": "x3", "tripled": "x3",
                      "tripling": "x3", "halve": "x0.5", "halved": "x0.5", "halving": "x0.5", "half": "x0.5"}
 _STOP_WORDS = re.compile(r"\b(?:stop|stopped|pause|paused|kill|drop|dropped|turn(?:ed)? off|"
@@ -172,6 +177,8 @@ def normalise(question: str, channels: Sequence[str]) -> str:
     text = re.sub(r"(\d)\s?(?:percent|per cent|pct)\b", r"\1%", text)
     for word, multiplier in _MULTIPLIER_WORDS.items():
         text = re.sub(rf"\b{word}\b", multiplier, text)
+    for verb, synonyms in _VERBS.items():
+        text = re.sub(rf"\b(?:{'|'.join(synonyms)})\b", verb, text)
     text = re.sub(r"\x00(\d+)\x00", lambda m: channels[int(m.group(1))], text)
     return " ".join(text.split())
 
@@ -201,27 +208,26 @@ def _number(text: str) -> float:
 def _change(channel: str, op: str, channels: Sequence[str]) -> Change:
     if channel not in channels:
         raise RequestError(f"'{channel}' is not a channel of this run")
-    op = op.strip()
-    if op.startswith("from "):
-        source = op[5:].strip()
-        if source not in channels or source == channel:
+    verb, _, amount = op.strip().partition(" ")
+    if verb == "from":
+        if amount not in channels or amount == channel:
             raise RequestError(f"'{op}': the source must be another channel")
-        return Change(channel, "receive", None, source)
-    if op.endswith("%") and op[:1] in "+-":
-        return Change(channel, "scale", 1 + _number(op[:-1]) / 100)
-    if op.startswith("x"):
-        return Change(channel, "scale", _number(op[1:]))
-    if op.startswith("="):
-        return Change(channel, "set", _number(op[1:]))
-    if op[:1] in "+-":
-        return Change(channel, "add", _number(op))
-    raise RequestError(f"'{op}' is not a change (+N%, -N%, xN, =N, +N, -N or from CHANNEL)")
+        return Change(channel, "receive", None, amount)
+    if verb.startswith("x") and not amount:
+        return Change(channel, "scale", _number(verb[1:]))
+    if verb in ("cut", "raise") and amount.endswith("%"):
+        return Change(channel, "scale", 1 + (1 if verb == "raise" else -1) * _number(amount[:-1]) / 100)
+    if verb in ("cut", "raise"):
+        return Change(channel, "add", (1 if verb == "raise" else -1) * _number(amount))
+    if verb == "to":
+        return Change(channel, "set", _number(amount))
+    raise RequestError(f"'{op}' is not a change (cut N%, raise N%, cut N, raise N, to N, xN or from CHANNEL)")
 
 
 def _changes(text: str, channels: Sequence[str]) -> tuple[Change, ...]:
     """``tv -20% search from tv`` → changes: each is a channel, then its change."""
     names = "|".join(re.escape(name) for name in sorted(channels, key=len, reverse=True))
-    one = re.compile(rf"\s*({names})\s+(from\s+(?:{names})|[+-]?[^\s,]+)\s*,?")
+    one = re.compile(rf"\s*({names})\s+((?:from|cut|raise|to)\s+[^\s,]+|x[^\s,]+)\s*,?")
     out, position, text = [], 0, text.strip()
     while position < len(text):
         match = one.match(text, position)

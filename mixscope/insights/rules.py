@@ -16,21 +16,22 @@ from mixscope.insights.request import AskRequest, Change, canonical, normalise
 
 # (what the pattern reads, an example question, the request it gives in the one-line form)
 PATTERNS: tuple[tuple[str, str, str], ...] = (
-    ("cut/reduce/lower CHANNEL by N%", "what if we cut TV by 20%?", "whatif tv -20%"),
-    ("raise/increase/boost CHANNEL by N%", "what if we increase search by 15%?", "whatif search +15%"),
+    ("cut/reduce/lower CHANNEL by N%", "what if we cut TV by 20%?", "whatif tv cut 20%"),
+    ("raise/increase/boost CHANNEL by N%", "what if we increase search by 15%?", "whatif search raise 15%"),
     ("... and move/shift/put it to CHANNEL", "what if we cut tv by 20% and move it to search?",
-     "whatif tv -20% search from tv"),
+     "whatif tv cut 20% search from tv"),
     ("double/halve CHANNEL", "what if we double facebook?", "whatif social x2"),
     ("spend/put AMOUNT on CHANNEL, set CHANNEL to AMOUNT", "what if we spend 150k on tv?",
-     "whatif tv =150000"),
+     "whatif tv to 150000"),
     ("add AMOUNT to CHANNEL, cut/raise CHANNEL by AMOUNT", "what if we add $50k to paid search?",
-     "whatif search +50000"),
+     "whatif search raise 50000"),
     ("move/shift AMOUNT from CHANNEL to CHANNEL", "move 100k from radio to search",
-     "whatif radio -100000 search +100000"),
-    ("move/shift N% of CHANNEL to CHANNEL", "shift 10% of tv into social", "whatif tv -10% social from tv"),
-    ("stop/pause/turn off CHANNEL", "what if we pause radio?", "whatif radio =0"),
+     "whatif radio cut 100000 search raise 100000"),
+    ("move/shift N% of CHANNEL to CHANNEL", "shift 10% of tv into social",
+     "whatif tv cut 10% social from tv"),
+    ("stop/pause/turn off CHANNEL", "what if we pause radio?", "whatif radio to 0"),
     ("compare CHANGES with/vs CHANGES (or: better than the current plan)",
-     "compare raising tv by 10% with raising search by 10%", "compare tv +10% vs search +10%"),
+     "compare raising tv by 10% with raising search by 10%", "compare tv raise 10% vs search raise 10%"),
     ("best/optimal plan or allocation [for a budget of AMOUNT | N% more/less budget | no channel moving "
      "more than N% | keeping CHANNEL fixed]", "best plan for an 8M budget keeping tv fixed",
      "plan budget=8000000 lock=tv"),
@@ -47,8 +48,9 @@ _FREED = r"(?:it|that|this|them|those|the savings|the money|the difference|the r
 _NUM = r"(\d+(?:\.\d+)?)"
 _COMPARE = re.compile(r"\bcompare\b|\bvs\.?\b|\bversus\b|\bbetter than\b|\bworse than\b|\bbeat\b|\bbeats\b|"
                       r"\bwhich (?:is better|wins)\b|\bor\b.*\?$")
-_PLAN = re.compile(r"\b(?:best|optimal|optimi[sz]e|optimi[sz]ing|recommend|recommended|reallocate|"
-                   r"allocation|allocate|split|plan)\b")
+# "best" alone is not a planning question ("say tv is best"): a best or optimal plan, mix, split is.
+_PLAN = re.compile(r"\b(?:optimi[sz]e|optimi[sz]ing|recommend|recommended|reallocate|allocation|allocate|"
+                   r"plan)\b|\b(?:best|optimal|ideal)\s+(?:\w+\s+)?(?:plan|allocation|split|mix|budget)\b")
 _FRONTIER = re.compile(r"\bfrontier\b|how much (?:should|could|do) we (?:spend|invest)|each budget level|"
                        r"budget levels?|returns? (?:drop|fall)s? below|total budget (?:curve|should)")
 _MARGINAL = re.compile(r"\bnext (?:dollar|euro|pound|unit|\d+)|\bmarginal\b|\bmroi\b|"

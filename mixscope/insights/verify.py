@@ -454,7 +454,7 @@ def _substance_problem(text: str, cited: Iterable[str], facts: Facts) -> str | N
     return f"'{text}' uses none of the facts it cites ({', '.join(f.id for f in cited)})"
 
 
-_WORDED_TOPICS = frozenset(["diagnostics", "constraint", "warning", "saturation"])
+_WORDED_TOPICS = frozenset(["diagnostics", "constraint", "warning", "saturation", "decision"])
 
 
 def _number_problem(

@@ -61,12 +61,12 @@ def test_normalising_resolves_nicknames_amounts_and_multipliers():
 
 
 def test_request_lines_are_strict():
-    assert parse_line("whatif tv -20% search from tv", CHANNELS).changes == (
+    assert parse_line("whatif tv cut 20% search from tv", CHANNELS).changes == (
         Change("search", "receive", None, "tv"), Change("tv", "scale", 0.8))
     for bad in ("whatif", "whatif email x2", "whatif tv", "plan budget=lots", "frontier tv", "hello"):
         with pytest.raises(RequestError):
             parse_line(bad, CHANNELS)
-    request = parse_line("whatif tv +75000", CHANNELS)
+    request = parse_line("whatif tv raise 75000", CHANNELS)
     assert unsupported_numbers(request, question_numbers("what if we add 70000 to tv")) == ["75000"]
 
 
@@ -79,7 +79,7 @@ def test_probabilities_keep_their_digits():
 
 def test_changes_resolve_against_current_spend():
     current = {"tv": 100.0, "search": 50.0}
-    spend = resolve_changes(parse_line("whatif tv -20% search from tv", ["tv", "search"]).changes, current)
+    spend = resolve_changes(parse_line("whatif tv cut 20% search from tv", ["tv", "search"]).changes, current)
     assert spend == {"tv": 80.0, "search": 70.0}
     with pytest.raises(MixscopeError, match="below zero"):
         resolve_changes((Change("tv", "add", -150.0),), current)
@@ -123,7 +123,7 @@ class ScriptedReader:
 
 def test_a_model_reading_is_checked_and_retried_then_the_rules_take_over():
     question = "what if we cut TV by 20% and move it to search?"
-    lines = ["whatif tv -25%", "whatif tv -20% search from tv"]
+    lines = ["whatif tv cut 25%", "whatif tv cut 20% search from tv"]
     good = read_with_model(question, CHANNELS, ScriptedReader(lines))
     assert good.backend == "scripted" and good.request == read_question(question, CHANNELS)
     assert "does not say 25 or 0.75" in good.attempts[0]

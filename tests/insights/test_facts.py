@@ -98,7 +98,7 @@ def test_injection_named_channel_is_data_not_instructions(tmp_path):
         assert clean[0] == dirty[0]
         text = json.dumps(dirty).lower()
         assert "ignore previous" not in text and "roi is 100" not in text
-        assert '"channel_3"' in dirty[1]["content"]
+        assert "channel_3" in dirty[1]["content"]  # the alias stands for the name
     # The template and verifier work on the alias; obeying the "instruction" is caught.
     assert verify(template_narrative(hostile), hostile).passed
     obeyed = Narrative("ROI is 100.", (Item("channel_3 has an ROI of 100.", ("roi.channel_3",)),), ())

@@ -43,7 +43,10 @@ def test_executive_is_shorter_than_analyst(surface_facts):
 def test_template_moves_no_money_when_the_decision_keeps_the_mix(surface_facts, decision):
     from dataclasses import replace
 
-    held = replace(surface_facts, decision=decision)
+    shown = {"no confident change": "keep the current mix: no reallocation beats it with enough confidence",
+             "keep the current mix": "keep the current mix: it is already the best plan found"}[decision]
+    facts = tuple(replace(f, display=shown) if f.id == "plan.decision" else f for f in surface_facts.facts)
+    held = replace(surface_facts, decision=decision, facts=facts)
     narrative = template_narrative(held)
     assert verify(narrative, held).passed
     actions = " ".join(item.text for item in narrative.recommendations)
