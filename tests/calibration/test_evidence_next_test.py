@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from mixscope.calibration.evidence import evidence_report, normal_kl
 from mixscope.calibration.next_test import next_test
+from mixscope.model.inputs import default_roi_prior
 
 
 def test_run_directory_keeps_the_experiments(calibrated_run, lift_dataset):
@@ -31,8 +33,14 @@ def test_evidence_report(calibrated_run):
     assert report.mode == "likelihood"
     by_channel = {c.channel: c for c in report.channels}
     assert set(by_channel) == set(run.summary["channels"])
+    prior_mu, prior_sd = default_roi_prior(run.dataset)  # the fixture's channels set no ROI prior
     for channel, evidence in by_channel.items():
-        assert evidence.sd_ratio > 0 and evidence.kl >= 0
+        # Normal approximation on log ROI: sd ratio and KL(posterior || prior) in closed form.
+        log_roi = np.log(run.idata.posterior["channel_roi"].sel(channel=channel).values.ravel())
+        mu, sd = log_roi.mean(), log_roi.std()
+        assert evidence.sd_ratio == pytest.approx(sd / prior_sd, rel=1e-4)  # float32 draws
+        kl = np.log(prior_sd / sd) + (sd**2 + (mu - prior_mu) ** 2) / (2 * prior_sd**2) - 0.5
+        assert evidence.kl == pytest.approx(kl, rel=1e-4)
         assert evidence.posterior_mean == np.float64(run.summary["roi"][channel]["mean"]) or np.isclose(
             evidence.posterior_mean, run.summary["roi"][channel]["mean"], rtol=1e-3
         )

@@ -143,9 +143,11 @@ def test_frontier_rises_with_budget_and_marks_the_crossing(surface):
     assert np.all(np.diff(table.outcome_mean) > 0)
     marginal = table.marginal_roi_mean.to_numpy()[:-1]
     assert np.all(np.diff(marginal) < 1e-9)  # diminishing returns along the frontier
-    if (marginal < 1).any():
-        assert table.crosses_target.sum() == 1
-        assert table.marginal_roi_mean[table.crosses_target.idxmax()] < 1
+    # On this fixture the marginal return falls through 1 inside the range (1.33 at 0.5x, 0.89 at 1x):
+    # the first level below 1 is marked, and only it.
+    assert marginal[0] > 1 > marginal[-1], marginal
+    crossing = int(np.argmax(marginal < 1))
+    assert table.crosses_target.tolist() == [i == crossing for i in range(len(table))]
     limited = frontier(surface, Constraints(), np.array([1.0, 3.0]))
     assert limited.feasible.tolist() == [True, False]
 
