@@ -42,6 +42,11 @@ def fmt_probability(value: float) -> str:
     return fmt_pct(value, min(int(1 - np.floor(np.log10(percent))), 3))
 
 
+def fmt_change(value: float) -> str:
+    """A relative change with the same care for small values: ``+48%``, ``-0.30%``."""
+    return ("-" if value < 0 else "+") + fmt_probability(abs(value))
+
+
 @dataclass(frozen=True)
 class Answered:
     text: str
@@ -114,7 +119,7 @@ def _describe(sheet: _Sheet, label: str, spend: Mapping[str, float], current: Ma
         change = spend[name] / current[name] - 1 if current[name] > 0 else 1.0
         parts.append(f"{sheet.label[name]} " + sheet.add(
             f"{label}.{name}", f"{fmt_amount(current[name])} → {fmt_amount(spend[name])} "
-            f"({fmt_signed_pct(change)})",
+            f"({fmt_change(change)})",
             [(current[name], "amount"), (spend[name], "amount"), (spend[name] - current[name], "amount"),
              (change, "fraction")], name))
     return ", ".join(parts)

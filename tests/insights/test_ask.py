@@ -71,10 +71,11 @@ def test_request_lines_are_strict():
 
 
 def test_probabilities_keep_their_digits():
-    from mixscope.insights.answer import fmt_probability
+    from mixscope.insights.answer import fmt_change, fmt_probability
 
     shown = [fmt_probability(p) for p in (0.62, 0.036, 0.004, 0.0, 1.0)]
     assert shown == ["62%", "3.6%", "0.40%", "0%", "100%"]
+    assert [fmt_change(c) for c in (0.48, -0.003)] == ["+48%", "-0.30%"]  # a small move is not "+0%"
 
 
 def test_changes_resolve_against_current_spend():
