@@ -14,9 +14,10 @@ Usage: ``.venv/bin/python bench/mutation.py [--suite targeted|default] [--only N
 [--commit HEAD] [--no-baseline] [--list]``. ``targeted`` (the default) runs each mutation's own
 test files, the tests meant to catch it, to keep the check short on 2 cores;
 ``default`` runs the whole default suite (``make test``'s selection) for every
-mutation, which is the verdict that counts. ``--commit HEAD`` copies a commit
-instead of the working tree, so other people's uncommitted edits cannot move
-the baseline. Prints a table (bug, caught, by which test), appends the run to
+mutation, which is the verdict that counts: the mutation's own tests first,
+then (if they all pass) the whole default suite, stopping at the first failure.
+``--commit HEAD`` copies a commit instead of the working tree, so other people's
+uncommitted edits cannot move the baseline. Prints a table (bug, caught, by which test), appends the run to
 ``bench/results/mutation.jsonl`` and exits 1 when any bug survives.
 """
 
@@ -229,15 +230,23 @@ def run_tests(folder: Path, tests: tuple[str, ...]) -> tuple[int, list[str], flo
 
 
 def check_one(
-    mutation: Mutation | None, tests: tuple[str, ...], commit: str | None
+    mutation: Mutation | None, runs: tuple[tuple[str, ...], ...], commit: str | None
 ) -> tuple[int, list[str], float]:
+    """Plant ``mutation`` (None: the baseline) in a fresh copy and run each test selection in turn,
+    stopping at the first that fails: exit status, failing tests, seconds in all."""
     with tempfile.TemporaryDirectory(prefix="mixscope-mutation-") as name:
         folder = Path(name)
         copy_project(folder, commit)
         if mutation is not None:
             plant(folder, mutation)
         check_import_location(folder)
-        return run_tests(folder, tests)
+        total = 0.0
+        for tests in runs:
+            status, failed, seconds = run_tests(folder, tests)
+            total += seconds
+            if status != 0:
+                break
+        return status, failed, total
 
 
 def main() -> None:
@@ -263,19 +272,25 @@ def main() -> None:
 
     deselected = tuple(f"--deselect={node}" for node in args.deselect)
 
-    def tests_of(mutation: Mutation) -> tuple[str, ...]:
-        return (mutation.tests if args.suite == "targeted" else ()) + deselected
+    def runs_of(mutation: Mutation) -> tuple[tuple[str, ...], ...]:
+        """Its own tests; then, for the default suite, everything (pytest would not keep our order)."""
+        own = mutation.tests + deselected
+        return (own,) if args.suite == "targeted" else (own, deselected)
 
     if not args.no_baseline:
-        union = tuple(dict.fromkeys(test for m in chosen for test in tests_of(m)))  # deselections once
-        status, failed, seconds = check_one(None, union, args.commit)
+        if args.suite == "targeted":
+            union = tuple(dict.fromkeys(test for m in chosen for test in m.tests)) + deselected
+            baseline: tuple[tuple[str, ...], ...] = (union,)
+        else:
+            baseline = (deselected,)
+        status, failed, seconds = check_one(None, baseline, args.commit)
         print(f"baseline (no mutation): exit {status} in {seconds:.0f} s", flush=True)
         if status != 0:
             raise SystemExit(f"the unmutated copy fails its tests ({', '.join(failed) or 'see above'}): "
                              "a mutation's failure would prove nothing. Fix the suite first.")
     results = {}
     for mutation in chosen:
-        status, failed, seconds = check_one(mutation, tests_of(mutation), args.commit)
+        status, failed, seconds = check_one(mutation, runs_of(mutation), args.commit)
         if status not in CAUGHT_OR_PASSED:  # usage errors, no tests collected: the check itself is broken
             raise SystemExit(f"mutation '{mutation.name}': pytest exited {status}; see its output above.")
         caught = status != 0
