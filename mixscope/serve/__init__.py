@@ -19,7 +19,7 @@ LOOPBACK = "127.0.0.1"
 # a query's cost stays bounded whatever the posterior's size. On the 2-core bench machine (shared with
 # another CPU-bound job), 32 saturating clients get 1,200-1,800 answers/s with a p99 of 34-45 ms from
 # 1,000 of 2,000 draws, against 1,100-1,400/s and 41-48 ms from every draw; the intervals move by a
-# median 1% of their width, 12% at worst (bench/results/serve.json). Planning uses every draw.
+# median 1% of their width, 12% at worst (bench/results/serve.jsonl). Planning uses every draw.
 DEFAULT_LIVE_DRAWS = 1000
 
 
