@@ -88,6 +88,23 @@ def brief(facts: Facts, audience: str = "executive") -> list[str]:
     return [f"- {line}" for line in lines]
 
 
+def action_openings(facts: Facts) -> tuple[str, ...]:
+    """How an ACTION line may open: the moves the facts support, so a local model chooses among true
+    actions (the verifier checks the rest of the line as any other)."""
+    name = {channel.key: channel.label for channel in facts.channels}
+    mroi = facts.ranking("mroi")
+    if facts.moves_money:
+        moves = sorted((facts.plan_change(key), key) for key in mroi
+                       if abs(facts.plan_change(key) or 0.0) >= _PLAN_MOVE)
+        chosen = dict.fromkeys(moves[-1:] + moves[:1])
+        return tuple(f"{'raise' if change > 0 else 'cut'} {name[key]}" for change, key in chosen) or ("keep",)
+    if facts.has_plan:
+        return ("keep the current mix",)
+    if len(mroi) >= 2:
+        return (f"raise {name[mroi[0]]}", f"cut {name[mroi[-1]]}", "shift budget")
+    return ("keep",)
+
+
 # ---------------------------------------------------------------------- reading the answer
 
 

@@ -150,7 +150,7 @@ def narrative_decoding(facts: Facts) -> Decoding:
     channel names hold digits (an alias such as channel_3) keeps digits; its answers are checked for
     numbers all the same."""
     named_with_digits = any(ch.isdigit() for channel in facts.channels for ch in channel.label)
-    return Decoding(forbid_digits=not named_with_digits, scaffold=prompt.SCAFFOLD)
+    return Decoding(forbid_digits=not named_with_digits, scaffold=prompt.scaffold(facts))
 
 
 def _template(facts: Facts, audience: str, attempts: list[dict[str, Any]], reason: str | None,

@@ -14,7 +14,7 @@ the longest common prefix of consecutive prompts.
 from __future__ import annotations
 
 from mixscope.insights.backends import ScaffoldLine
-from mixscope.insights.cited import brief
+from mixscope.insights.cited import action_openings, brief
 from mixscope.insights.facts import Facts
 
 AUDIENCES = ("executive", "analyst")
@@ -24,9 +24,11 @@ _TONE = {
     "analyst": "a marketing analyst: precise, and mention the 90% intervals the values carry",
 }
 
-# The action opens with the model's choice of verb (checked against the plan afterwards).
-SCAFFOLD = (ScaffoldLine("SUMMARY:"), ScaffoldLine("FINDING:"),
-            ScaffoldLine("ACTION:", ("raise", "cut", "keep", "shift")))
+def scaffold(facts: Facts) -> tuple[ScaffoldLine, ...]:
+    """The answer's lines; the action opens with one of the moves the facts support, the model's choice."""
+    return (ScaffoldLine("SUMMARY:"), ScaffoldLine("FINDING:"),
+            ScaffoldLine("ACTION:", action_openings(facts)))
+
 
 SYSTEM = (
     "You explain the results of a marketing mix model in three lines: SUMMARY, FINDING and ACTION, one "
