@@ -120,7 +120,8 @@ def narratives(backend: LlamaBackend, runs: Path, seeds: int, max_tokens: int) -
                 row["problems"].append(attempts[0]["detail"][:160])
             outcome = "model text verified" if story.backend == "llama" else "template fallback"
             first = "" if attempts[0]["passed"] else f"; first attempt: {attempts[0]['detail'][:200]}"
-            print(f"seed {seed} {shape}: {len(attempts)} attempt(s), {seconds:.1f} s, {outcome}{first}", flush=True)
+            print(f"seed {seed} {shape}: {len(attempts)} attempt(s), {seconds:.1f} s, {outcome}{first}",
+                  flush=True)
     out = {}
     for shape, row in results.items():
         out[f"narrative: {shape}"] = {
