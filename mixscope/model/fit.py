@@ -160,6 +160,7 @@ _DIMS = {
     "media_geo_offset": ["geo", "channel"],
     "roi": ["roi_channel"],
     "roi_own": ["roi_channel"],
+    "drift_step": ["drift_knot"],
     "coefficient": ["coefficient_channel"],
     "beta_media": ["geo", "channel"],
     "channel_roi": ["channel"],

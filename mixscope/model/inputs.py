@@ -20,7 +20,8 @@ from mixscope.spec import ModelSpec, RunSpec
 if TYPE_CHECKING:  # calibration imports the model; a runtime import here would be circular
     from mixscope.calibration.lift import LiftInputs
 
-DEFAULT_MEDIA_SHARE = 0.2  # default ROI prior: all paid media explains ~20% of the KPI
+DEFAULT_MEDIA_SHARE = 0.2  # default ROI prior: all paid media explains ~20% of the KPI on average
+MEDIA_SHARE_AT = "mean"  # the prior expects 20% on average (its median is lower)
 DEFAULT_ROI_LOG_SD = 0.9  # Meridian's default width; 90% of mass spans ~0.2x..4.4x
 
 
@@ -142,8 +143,13 @@ def build_inputs(
     )
 
 
+SMOOTH_KNOT_SPACING = 8  # periods between the knots of a smooth (drifting) baseline
+
+
 def trend_basis(n_times: int, model: ModelSpec) -> np.ndarray:
-    """``(time, n_trend)``: centred linear time, plus hinge terms at evenly spaced knots."""
+    """``(time, n_trend)``: centred linear time, plus hinge terms at evenly spaced knots
+    (``piecewise``), or plus tent functions on knots every :data:`SMOOTH_KNOT_SPACING`
+    periods after the first (``smooth``: a baseline that drifts between knots)."""
     t = np.linspace(0.0, 1.0, n_times)
     if model.trend == "none":
         return np.zeros((n_times, 0))
@@ -151,6 +157,13 @@ def trend_basis(n_times: int, model: ModelSpec) -> np.ndarray:
     if model.trend == "piecewise":
         knots = np.linspace(0.0, 1.0, model.trend_knots + 2)[1:-1]
         columns += [np.maximum(t - knot, 0.0) for knot in knots]
+    if model.trend == "smooth":
+        n_knots = max(2, math.ceil((n_times - 1) / SMOOTH_KNOT_SPACING) + 1)
+        knots = np.linspace(0.0, n_times - 1.0, n_knots)
+        periods = np.arange(n_times, dtype=float)
+        width = knots[1] - knots[0]
+        # The walk starts at zero on the first knot (the intercept holds the level there).
+        columns += [np.maximum(1.0 - np.abs(periods - knot) / width, 0.0) for knot in knots[1:]]
     return np.stack(columns, axis=1)
 
 
@@ -169,8 +182,13 @@ def default_roi_prior(dataset: Dataset) -> tuple[float, float]:
 
     Centred so that all paid media together would explain about
     ``DEFAULT_MEDIA_SHARE`` of the outcome: scale-free, in the KPI's own units.
+    ``MEDIA_SHARE_AT`` says which centre: the prior's mean (the expected media
+    share is then that share; the median sits lower, as a LogNormal's does) or
+    its median.
     """
     outcome = float((dataset.kpi * dataset.revenue_per_kpi).sum())
     spend = float(dataset.spend.sum())
-    median = max(DEFAULT_MEDIA_SHARE * outcome / spend, 1e-9)
-    return math.log(median), DEFAULT_ROI_LOG_SD
+    centre = max(DEFAULT_MEDIA_SHARE * outcome / spend, 1e-9)
+    if MEDIA_SHARE_AT == "mean":
+        return math.log(centre) - DEFAULT_ROI_LOG_SD**2 / 2, DEFAULT_ROI_LOG_SD
+    return math.log(centre), DEFAULT_ROI_LOG_SD

@@ -273,12 +273,15 @@ def plan_extrapolation(surface: Surface, spend: np.ndarray) -> dict[str, dict[st
     return extrapolation(surface.manifest["support"], curves.channels, curves.spend_grid, spend)
 
 
+EXTRAPOLATION_NOTE = 1.01  # a plan's strongest week this far past the data's highest level is noted
+
+
 def _extrapolation_notes(report: dict[str, dict[str, float]]) -> list[str]:
     return [
         f"{name}: the plan's strongest week is {figures['peak_ratio']:.2f}x the highest media level in the "
         f"data, and {figures['share_beyond']:.0%} of its weeks go past it: the model extrapolates there."
         for name, figures in report.items()
-        if figures["peak_ratio"] > 1.0 + 1e-6
+        if figures["peak_ratio"] >= EXTRAPOLATION_NOTE
     ]
 
 

@@ -1,10 +1,12 @@
 """The headline: lift tests fix a channel whose ROI a confounder biases.
 
 Search spend follows a latent demand driver that also lifts revenue and is not
-in the data, so the uncalibrated model over-credits search. Four 8-week tests
-halving search spend, measured with 10% standard error, as a likelihood, must
-cut search's ROI error at least in half and put the truth inside the 90%
-interval. Same scenario as ``bench/calibration.py`` (seeds 3, 5, 7 all pass there).
+in the data, so the uncalibrated model over-credits search. Tests at two
+different spend levels (going dark, and +50%), measured with 10% standard error,
+as a likelihood, must cut search's ROI error at least in half and put the truth
+inside the 90% interval: one level only pins the curve's slope there, two pin its
+shape, which is what the average ROI rests on. The slow test repeats the older
+scenario of ``bench/calibration.py`` (four 8-week tests halving search spend).
 """
 
 from __future__ import annotations
@@ -15,6 +17,37 @@ from mixscope.calibration import load_experiments
 from mixscope.data import load_dataset
 from mixscope.model import fit
 from mixscope.simulate import SimulatedTest, write_simulated_project
+
+
+def test_tests_at_two_spend_levels_fix_a_confounded_channel(tmp_path):
+    # Both run in weeks of typical search spend (8-week means 0.9-1.1x the median), as a lift
+    # test is planned; one in a trough of demand measures the curve far below where the
+    # budget is spent (there the calibrated ROI stayed 0.5 too high, measured).
+    tests = (
+        SimulatedTest("search", 45, 8, spend_multiplier=0.0, relative_se=0.10),
+        SimulatedTest("search", 84, 8, spend_multiplier=1.5, relative_se=0.10),
+    )
+    sampler = {"chains": 4, "warmup": 300, "draws": 300, "seed": 1}
+    _, spec, truth = write_simulated_project(
+        tmp_path, 1, 156, 3, sampler, confounder="search", confounder_strength=1.5,
+        experiments=tests, noise=0.06,
+    )
+    dataset, _ = load_dataset(spec)
+    true_roi = truth["roi"]["search"]
+    plain = fit(spec, dataset, progress=False, experiments=())
+    calibrated = fit(spec.with_calibration(tmp_path / "lifts.csv"), dataset, progress=False)
+    before, after = plain.summary["roi"]["search"], calibrated.summary["roi"]["search"]
+    error_before = abs(before["mean"] / true_roi - 1)
+    error_after = abs(after["mean"] / true_roi - 1)
+    table = f"true {true_roi}: uncalibrated {before}, calibrated {after}"
+    assert error_before > 0.3 and not before["ci_90"][0] <= true_roi <= before["ci_90"][1], table
+    assert error_after <= 0.5 * error_before, table
+    assert after["ci_90"][0] <= true_roi <= after["ci_90"][1], table
+    # The run says what the tests pinned: two spend levels, dark and +50%.
+    known = calibrated.summary["calibration"]["identification"]["search"]
+    assert known["spend_levels"] == pytest.approx([-1.0, 0.5], abs=0.01)
+    assert "beyond the tested range" in known["leaves_open"]
+    assert calibrated.diagnostics.max_rhat <= 1.01, calibrated.diagnostics
 
 
 @pytest.mark.slow
@@ -46,4 +79,4 @@ def test_calibration_fixes_confounded_channel(tmp_path):
     # ... and calibration must at least halve the error and cover the truth.
     assert error_after <= 0.5 * error_before, table
     assert after["ci_90"][0] <= true_roi <= after["ci_90"][1], table
-    assert calibrated.diagnostics.max_rhat < 1.05
+    assert calibrated.diagnostics.max_rhat <= 1.01  # the project's alarm

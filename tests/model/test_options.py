@@ -110,9 +110,17 @@ def test_no_trend_and_no_seasonality(tmp_path, options_run):
     assert summary["diagnostics"]["r2"] < options_run[0]["diagnostics"]["r2"] - 0.1
 
 
-def test_defaults_are_a_linear_trend_and_order_two_seasonality(national_fit):
+def test_defaults_are_a_smooth_baseline_and_order_two_seasonality(national_fit):
     result, _ = national_fit
     posterior = result.idata.posterior
-    assert result.spec.model.trend == "linear"
-    assert posterior["trend"].sizes["trend_term"] == 1
+    assert result.spec.model.trend == "smooth"
+    # A slope, then the walk on a knot every 8 periods after the first (156 weeks: 20 knots).
+    assert posterior["trend"].sizes["trend_term"] == 1 + 20 - 1
+    assert posterior["drift_step"].sizes["drift_knot"] == 20 - 1
+    assert float(posterior["drift_scale"].mean()) > 0
     assert posterior["seasonality"].sizes["season_term"] == 4
+    # The walk starts at zero on the first knot: the intercept holds the level there.
+    trend = posterior["trend"].values.reshape(-1, 20)
+    walk = np.cumsum(posterior["drift_scale"].values.reshape(-1, 1)
+                     * posterior["drift_step"].values.reshape(-1, 19), axis=1)
+    np.testing.assert_allclose(trend[:, 1:], walk, rtol=1e-4, atol=1e-6)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from mixscope.data import load_dataset
 from mixscope.model import fit
@@ -46,13 +45,26 @@ def _geo_fit(folder, n_geos, n_weeks, sampler):
     return fit(spec, dataset, progress=False), truth
 
 
-@pytest.mark.slow
-def test_geo_recovers_true_roi(tmp_path):
-    sampler = {"chains": 4, "warmup": 600, "draws": 700, "seed": 2}
-    result, truth = _geo_fit(tmp_path, 6, 120, sampler)
+def test_geo_recovers_true_roi_on_a_zoo_truth(tmp_path):
+    """The first unconfounded geo case of the truth zoo, on 4 geos, at a sampler sized for the default run."""
+    import tomli_w
+
+    from mixscope.simulate import draw_case
+    from mixscope.spec import load_spec, starter_spec
+
+    case = next(c for c in (draw_case(seed, n_geos=4) for seed in range(101, 200)) if c.confounder is None)
+    simulated = case.simulate()
+    simulated.frame.to_csv(tmp_path / "data.csv", index=False)
+    columns = {name: simulated.frame[name].dtype.kind in "fi" for name in simulated.frame.columns}
+    raw = starter_spec(columns, "data.csv")
+    raw["sampler"].update(warmup=400, draws=600, seed=2)
+    (tmp_path / "mixscope.toml").write_text(tomli_w.dumps(raw))
+    spec = load_spec(tmp_path / "mixscope.toml")
+    result = fit(spec, load_dataset(spec)[0], progress=False)
+    truth = simulated.truth
     covered = _coverage(result.summary, truth)
-    assert sum(covered.values()) >= 4, (covered, result.summary["roi"])
-    assert result.diagnostics.max_rhat < 1.01
+    assert np.mean(list(covered.values())) >= 0.8, (covered, result.summary["roi"], truth["roi"])
+    assert result.diagnostics.max_rhat <= 1.01
     # The simulator varies geo effects with sd 0.15 on the log scale; pooling
     # must keep the estimate well below the HalfNormal(0.3) prior's tail.
     geo_sd = result.idata.posterior["media_geo_sd"].values
