@@ -52,8 +52,16 @@ test: $(STAMP) $(VENV)/.installed-llm
 	$(BIN)/ruff check mixscope tests bench scripts
 	$(BIN)/python -m pytest -q
 
-test-all: $(STAMP) $(VENV)/.installed-llm
+MERIDIAN_VENV := .venv-meridian
+
+$(MERIDIAN_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(MERIDIAN_VENV)
+	$(MERIDIAN_VENV)/bin/pip install -q -e '.[test,meridian]'
+	touch $@
+
+test-all: $(STAMP) $(VENV)/.installed-llm $(MERIDIAN_VENV)/.installed
 	$(BIN)/python -m pytest -q -m ''
+	$(MERIDIAN_VENV)/bin/python -m pytest -q -m slow tests/meridian
 
 bench: $(STAMP)
 	$(BIN)/python bench/fit.py --skip-geo
@@ -64,4 +72,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/recovery.py
 
 clean:
-	rm -rf $(VENV) demo .pytest_cache
+	rm -rf $(VENV) $(MERIDIAN_VENV) demo .pytest_cache

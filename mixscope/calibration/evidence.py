@@ -26,6 +26,7 @@ from scipy import stats
 
 from mixscope.calibration.experiments import Experiment
 from mixscope.data.dataset import Dataset
+from mixscope.engines import require_native
 from mixscope.model.evaluate import flatten_draws
 from mixscope.model.inputs import build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config
@@ -265,6 +266,7 @@ def identification(
 
 def evidence_report(run: Any) -> EvidenceReport:
     """Prior vs posterior ROI per channel for a loaded run (:func:`mixscope.load_run`)."""
+    require_native(run, "evidence")
     spec, dataset = run.spec, run.dataset
     experiments: tuple[Experiment, ...] = tuple(getattr(run, "experiments", ()) or ())
     config = build_config(spec, dataset)

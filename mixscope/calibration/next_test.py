@@ -33,6 +33,7 @@ import numpy as np
 
 from mixscope import metrics
 from mixscope.calibration.lift import _Change, posterior_lift, stack_changes
+from mixscope.engines import require_native
 from mixscope.errors import MixscopeError
 from mixscope.model.evaluate import MROI_STEP, evaluate_posterior, flatten_draws
 from mixscope.model.inputs import build_inputs, compute_scaling
@@ -130,6 +131,7 @@ def next_test(
         standard_error: the test's standard error in KPI units; by default from the
             model's residual noise (see module docstring).
     """
+    require_native(run, "next-test")
     if weeks < 1:
         raise MixscopeError(f"--weeks must be at least 1, got {weeks}.")
     if change is not None and (not -1.0 <= change <= 5.0 or change == 0):

@@ -110,8 +110,13 @@ def resolve_changes(changes: Sequence[Change], current: Mapping[str, float]) -> 
     return spend
 
 
+_UNCHANGED = 5e-4  # relative change below which a channel is reported unchanged
+
+
 def _describe(sheet: _Sheet, label: str, spend: Mapping[str, float], current: Mapping[str, float]) -> str:
-    moved = [name for name in spend if abs(spend[name] - current[name]) > 1e-9 * max(current[name], 1.0)]
+    # A move under half a basis point of the channel's spend is the optimiser's rounding: unchanged.
+    moved = [name for name in spend
+             if abs(spend[name] - current[name]) > _UNCHANGED * max(current[name], 1.0)]
     if not moved:
         return "the current plan"
     parts = []

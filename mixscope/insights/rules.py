@@ -128,12 +128,14 @@ def _clause_changes(text: str, channels: Sequence[str]) -> list[Change]:
 def _plan(text: str, channels: Sequence[str]) -> AskRequest:
     budget = scale = change = None
     m = re.search(rf"{_NUM}%\s+(more|less|higher|lower|bigger|smaller)\s+(?:total\s+)?budget|budget\s+"
-                  rf"(?:is\s+)?(up|down|higher|lower|cut|increased|reduced)\s+(?:by\s+)?{_NUM}%", text)
+                  rf"(?:is\s+)?(up|down|higher|lower|cut|increased|reduced)\s+(?:by\s+)?{_NUM}%|"
+                  rf"budget\s+(?:that\s+is\s+|of\s+)?{_NUM}%\s+(more|less|higher|lower|bigger|smaller)", text)
     m2 = re.search(rf"(?:cut|reduce|lower|trim)\s+(?:the\s+|our\s+)?(?:total\s+)?budget\s+by\s+{_NUM}%|"
                    rf"(?:raise|increase|grow|boost)\s+(?:the\s+|our\s+)?(?:total\s+)?budget\s+by\s+{_NUM}%",
                    text)
     if m:
-        value, word = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        value, word = ((m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3)) if m.group(4)
+                       else (m.group(5), m.group(6)))
         sign = -1 if word in ("less", "lower", "smaller", "down", "cut", "reduced") else 1
         scale = 1 + sign * float(value) / 100
     elif m2:

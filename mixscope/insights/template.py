@@ -91,8 +91,8 @@ def template_narrative(facts: Facts, audience: str = "executive") -> Narrative:
             "Do not act on these figures until the model diagnostics pass: refit with more warmup "
             "and draws, or simplify the model.", (diagnostics.id,)))
     if facts.has_plan and not facts.moves_money:
-        recommendations.append(Item(f"Keep the current mix: {facts.get('plan.decision').display}.",
-                                    ("plan.decision",)))
+        decision = facts.get("plan.decision").display  # "keep the current mix: <why>"
+        recommendations.append(Item(f"{decision[:1].upper()}{decision[1:]}.", ("plan.decision",)))
     elif facts.has_plan:
         for key in ranking:
             change = facts.plan_change(key)

@@ -16,7 +16,8 @@ MAX_DIVERGENCE_RATE = 0.01
 class Diagnostics:
     """Fit diagnostics; the sampler fields are ``None`` for engines without MCMC draws.
 
-    ``engine`` is ``"bayes"`` (NUTS) or ``"ridge"`` (frequentist search + bootstrap):
+    ``engine`` is ``"bayes"`` (NUTS), ``"ridge"`` (frequentist search + bootstrap) or
+    ``"meridian"`` (an imported Meridian fit, whose own chains are checked here):
     R-hat, ESS and divergences do not exist for bootstrap replicates, so they are
     not invented and their checks are skipped.
     """
@@ -37,7 +38,7 @@ class Diagnostics:
     def failures(self) -> list[str]:
         """Human-readable list of failed checks; empty when all pass."""
         problems: list[str] = []
-        if self.engine != "bayes":
+        if self.max_rhat is None:  # no MCMC chains to judge (ridge bootstrap replicates)
             return problems
         if not self.max_rhat <= MAX_RHAT:
             problems.append(
@@ -49,7 +50,7 @@ class Diagnostics:
                 f"min bulk ESS {self.min_ess_bulk:.0f} < {MIN_ESS}: too few effective draws; "
                 "increase [sampler] draws or chains."
             )
-        if self.divergence_rate > MAX_DIVERGENCE_RATE:
+        if self.divergence_rate is not None and self.divergence_rate > MAX_DIVERGENCE_RATE:
             problems.append(
                 f"{self.divergences} divergent transitions ({self.divergence_rate:.1%}) > "
                 f"{MAX_DIVERGENCE_RATE:.0%}: raise [sampler] target_accept (e.g. 0.95)."

@@ -129,9 +129,14 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
     n_geos, n_times = inputs.kpi.shape
     train = inputs.train_mask
     n_train = int(train.sum())
+    trend_basis = inputs.trend_basis[train]
+    if config.trend == "smooth":
+        # Least squares informs only the slope: the walk's tents are scaled by a learned
+        # drift_scale, and together they repeat the intercept's level and blur it.
+        trend_basis = trend_basis[:, :1]
     columns = {
         "intercept": np.repeat(np.eye(n_geos)[:, None, :], n_train, axis=1),
-        "trend": np.broadcast_to(inputs.trend_basis[train], (n_geos, *inputs.trend_basis[train].shape)),
+        "trend": np.broadcast_to(trend_basis, (n_geos, *trend_basis.shape)),
         "seasonality": np.broadcast_to(
             inputs.season_basis[train], (n_geos, *inputs.season_basis[train].shape)
         ),
@@ -159,6 +164,8 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
         centre[name], variance[name] = coefficients[start : start + width], se2[start : start + width]
         start += width
     del centre["media"], variance["media"]
+    if config.trend == "smooth" and "trend" in centre:
+        centre["trend_slope"], variance["trend_slope"] = centre.pop("trend")[0], variance.pop("trend")[0]
     noise = residual.reshape(n_geos, n_train)
     centre["noise_sd"] = np.log(np.maximum(noise.std(axis=1), 1e-3))  # log: HalfNormal's unconstrained
     variance["noise_sd"] = np.float64(1.0 / (2 * max(n_train, 1)))

@@ -106,6 +106,9 @@ def status_quo(surface: Surface, bounds: Bounds) -> np.ndarray:
     return project(current * total / current.sum(), bounds.lower, bounds.upper, total)
 
 
+_RISK_KINDS = ("quantile", "mean-sd", "prob-beats-current")
+
+
 def solve(
     surface: Surface, bounds: Bounds, objective: Objective, starts: int = 6, seed: int = 0,
     initial: np.ndarray | None = None,
@@ -142,9 +145,18 @@ def solve(
     spread = np.full(current.size, target_total / current.size) if initial is None else initial / scale
     candidates = [spread, current, reference / scale]
     candidates += [rng.dirichlet(np.ones(current.size)) * target_total for _ in range(max(0, starts - 2))]
+    if objective.kind in _RISK_KINDS:
+        # A quantile or probability is jagged over the draws and SLSQP can stall on it far from
+        # anything good: the expected-outcome optimum is a start too, so the plan found is never
+        # worse on its own objective than that plan.
+        by_mean = solve(surface, bounds, Objective("mean"), max(2, starts // 2), seed, initial)
+        candidates.append(by_mean.spend / scale)
     best: Solution | None = None
     for start in candidates:
         start = _feasible(start, lower, upper, low_total, high_total, target_total)
+        value = scorer(start * scale)[0]
+        if best is None or value > best.value:  # a start SLSQP cannot improve on is kept as it is
+            best = Solution(start * scale, value, True, "a starting point")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             result = minimize(
@@ -204,8 +216,11 @@ def optimize(
 
     extra: dict[str, Any] = {}
     if constraints.target_roi is not None or constraints.target_cpa is not None:
-        budget, extra = _budget_for_target(surface, constraints, starts, seed)
+        if objective == DEFAULT_OBJECTIVE:
+            objective = Objective("mean")  # a target ROI or CPA is one of expected outcome
+        budget, extra = _budget_for_target(surface, constraints, objective, starts, seed)
         bounds = resolve(surface, constraints, budget)
+        starts = _target_starts(starts)  # as the search solved this budget: the same plan
         min_confidence = None  # the target, not a comparison with the mix, sets this plan
     else:
         bounds = resolve(surface, constraints)
@@ -291,10 +306,19 @@ def _with_near_optimal(result: PlanResult, near) -> PlanResult:
     return replace(result, near_optimal=near)
 
 
+def _target_starts(starts: int) -> int:
+    """Starts per budget of the target search (a bisection solves a plan at every step)."""
+    return max(2, starts // 2)
+
+
 def _budget_for_target(
-    surface: Surface, constraints: Constraints, starts: int, seed: int
+    surface: Surface, constraints: Constraints, objective: Objective, starts: int, seed: int
 ) -> tuple[float, dict[str, Any]]:
-    """Largest budget whose best plan meets the target ROI (or CPA), by bisection."""
+    """Largest budget whose best plan meets the target ROI (or CPA), by bisection.
+
+    Each budget's plan is solved as the final plan is (same objective, starts and
+    seed), so the plan returned at the budget found meets the target it was found for.
+    """
     from dataclasses import replace
 
     check_targets(constraints)
@@ -304,7 +328,7 @@ def _budget_for_target(
 
     def efficiency(budget: float) -> float:
         bounds = resolve(surface, free, budget)
-        spend = solve(surface, bounds, Objective(), max(2, starts // 2), seed).spend
+        spend = solve(surface, bounds, objective, _target_starts(starts), seed).spend
         if constraints.target_roi is not None:
             return float(surface.curves.incremental(spend, revenue=True).sum(axis=-1).mean() / spend.sum())
         kpi = float(surface.curves.incremental(spend).sum(axis=-1).mean())
@@ -322,6 +346,6 @@ def _budget_for_target(
     for _ in range(30):
         middle = 0.5 * (low + high)
         low, high = (middle, high) if efficiency(middle) >= target else (low, middle)
-        if high - low < 1e-4 * high:
+        if high - low < 1e-3 * high:
             break
     return low, {"target": {label.lower(): abs(target), "budget": low}}

@@ -6,9 +6,9 @@ fit, and refits the regression with each period weighted by how often it was
 drawn. Blocks keep the short-range autocorrelation of weekly residuals that a
 period-by-period bootstrap would destroy (and so understate the uncertainty).
 
-Transforms can be held at the candidate's values or, to carry the search's
-own uncertainty into the intervals, drawn per replicate from a set of
-alternatives (the candidate's ROI cluster on the Pareto fronts).
+The engine also redraws, per replicate, what the periods do not carry: the
+ROI prior's mean and the lift tests' measurements (within their errors), and
+the transforms near the candidate's (``mixscope.ridge.engine``).
 """
 
 from __future__ import annotations

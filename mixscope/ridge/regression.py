@@ -14,6 +14,12 @@ does not depend on the data's units (as glmnet's, which Robyn uses).
 
 Weights are per period: 0 leaves a period out (time-series validation), a
 count repeats it (block bootstrap).
+
+Optional Gaussian knowledge of values linear in the coefficients (for media:
+each channel's ROI, or a lift test's implied lift) turns the fit into a
+maximum a posteriori estimate: the coefficients are pulled towards that
+knowledge, not towards zero, by as much as its precision weighs against the
+data's (see :class:`GaussianPrior`).
 """
 
 from __future__ import annotations
@@ -49,6 +55,25 @@ class LinearFit(NamedTuple):
     noise_sd: Array
 
 
+class GaussianPrior(NamedTuple):
+    """Gaussian knowledge of ``values = loading @ coef``: ``values ~ N(mean, precision⁻¹)``.
+
+    A prior on each channel's ROI (a row per channel, its ROI per unit
+    coefficient on its column) or a measured lift test (its implied lift per
+    unit coefficient) are both this; rows of several sources stack.
+
+    Attributes:
+        loading: ``(value, feature)`` each value per unit of each raw coefficient.
+        mean: ``(value,)`` the values' prior mean (or measurement).
+        precision: ``(value, value)`` inverse covariance of the values; a zero row
+            leaves its value out.
+    """
+
+    loading: Array
+    mean: Array
+    precision: Array
+
+
 class CrossValidation(NamedTuple):
     """Time-series cross-validation of the penalty.
 
@@ -69,7 +94,7 @@ class CrossValidation(NamedTuple):
 
 def fit_penalized(
     features: ArrayLike, target: ArrayLike, weights: ArrayLike, penalty: ArrayLike, *,
-    l1_ratio: float, positive: np.ndarray, sweeps: int,
+    l1_ratio: float, positive: np.ndarray, sweeps: int, prior: GaussianPrior | None = None,
 ) -> LinearFit:
     """Fit one penalised regression with per-geo intercepts.
 
@@ -81,6 +106,8 @@ def fit_penalized(
         l1_ratio: 0 for ridge, 1 for lasso.
         positive: ``(feature,)`` static bools: coefficients constrained to be ≥ 0.
         sweeps: coordinate-descent passes over the coefficients.
+        prior: optional Gaussian prior on values of the coefficients, weighed against
+            the data by the residual variance (see :func:`prior_terms`).
     """
     x = jnp.asarray(features)
     y = jnp.asarray(target)
@@ -101,12 +128,38 @@ def fit_penalized(
     weighted = xs * w[..., None]
     gram = jnp.einsum("gtp,gtq->pq", weighted, xs) / total
     moment = jnp.einsum("gtp,gt->p", weighted, yc / y_sd) / total
+    if prior is not None:
+        dof = total - x.shape[-1] - x.shape[0]  # minus coefficients and per-geo intercepts
+        extra_gram, extra_moment = prior_terms(prior, gram, moment, x_sd, y_sd, dof)
+        gram, moment = gram + extra_gram, moment + extra_moment
     b = solve_gram(gram, moment, penalty, l1_ratio=l1_ratio, positive=positive, sweeps=sweeps)
     coef = b * y_sd / x_sd
     intercept = y_mean - x_mean @ coef
     residual = y - intercept[:, None] - x @ coef
     noise_sd = jnp.sqrt((w * residual**2).sum(axis=1) / geo_weight)
     return LinearFit(coef, intercept, noise_sd)
+
+
+def prior_terms(
+    prior: GaussianPrior, gram: Array, moment: Array, x_sd: Array, y_sd: Array, dof: Array,
+) -> tuple[Array, Array]:
+    """The prior's quadratic and linear terms in the standardised objective ``b'Gb/2 - m'b``.
+
+    That objective is the residual sum of squares over ``total * y_sd²``; the
+    negative log-likelihood is the sum of squares over ``2σ²``. So the prior's
+    ``(v - mean)' precision (v - mean) / 2`` (``v = loading @ coef``) enters scaled
+    by ``σ² / (total * y_sd²)``, which is the unexplained share of the variance over
+    the degrees of freedom, measured by the unconstrained least-squares fit: a
+    noisier fit leans more on the prior.
+    """
+    n = gram.shape[-1]
+    least_squares = _spd_solve(gram + JITTER * jnp.eye(n, dtype=gram.dtype), moment)
+    fitted = least_squares @ gram @ least_squares
+    unexplained = jnp.maximum(1.0 - 2.0 * moment @ least_squares + fitted, _TINY)
+    weight = unexplained / jnp.maximum(dof, 1.0)
+    per_b = prior.loading * (y_sd / x_sd)[None, :]  # values per unit of a standardised coefficient
+    quadratic = per_b.T @ prior.precision @ per_b
+    return weight * quadratic, weight * (per_b.T @ (prior.precision @ prior.mean))
 
 
 def solve_gram(
@@ -203,20 +256,21 @@ def rolling_origin_folds(train_mask: np.ndarray, folds: int = 5) -> tuple[np.nda
 def cv_penalty(
     features: ArrayLike, target: ArrayLike, train_mask: np.ndarray, *,
     l1_ratio: float, positive: np.ndarray, sweeps: int,
-    penalties: np.ndarray | None = None, folds: int = 5,
+    penalties: np.ndarray | None = None, folds: int = 5, prior: GaussianPrior | None = None,
 ) -> CrossValidation:
     """Choose the penalty by rolling-origin cross-validation (see :func:`rolling_origin_folds`).
 
     Args:
         features: ``(geo, time, feature)``; target ``(geo, time)``; train_mask ``(time,)``.
         penalties: grid to try; default 25 values log-spaced over ``[1e-4, 1]``.
+        prior: the Gaussian prior every fold's fit uses (see :func:`fit_penalized`).
     """
     grid = np.geomspace(1e-4, 1.0, 25) if penalties is None else np.asarray(penalties)
     grid = grid.astype(np.float32)
     fit_weights, validation, horizon = rolling_origin_folds(train_mask, folds)
     scores = _cv_scores(
         jnp.asarray(features), jnp.asarray(target), fit_weights, validation.astype(np.float32), grid,
-        l1_ratio=float(l1_ratio), positive=tuple(bool(p) for p in positive), sweeps=sweeps,
+        prior, l1_ratio=float(l1_ratio), positive=tuple(bool(p) for p in positive), sweeps=sweeps,
     )
     scores = np.asarray(scores).mean(axis=0)
     return CrossValidation(
@@ -229,12 +283,14 @@ def cv_penalty(
 
 
 @functools.partial(jax.jit, static_argnames=("l1_ratio", "positive", "sweeps"))
-def _cv_scores(x, y, fit_weights, validation, grid, *, l1_ratio, positive, sweeps):
+def _cv_scores(x, y, fit_weights, validation, grid, prior, *, l1_ratio, positive, sweeps):
     """``(fold, penalty)`` validation MSE; module-level so repeated CVs of one shape compile once."""
     positive = np.array(positive)
 
     def score(weights, valid, penalty):
-        fit = fit_penalized(x, y, weights, penalty, l1_ratio=l1_ratio, positive=positive, sweeps=sweeps)
+        fit = fit_penalized(
+            x, y, weights, penalty, l1_ratio=l1_ratio, positive=positive, sweeps=sweeps, prior=prior
+        )
         residual = (y - predict(fit, x)) * valid[None, :]
         return (residual**2).sum() / jnp.maximum(valid.sum() * y.shape[0], 1)
 

@@ -2,7 +2,8 @@
 
 Each trial runs its own Nevergrad optimiser (TwoPointsDE by default, as
 Robyn) over the unit cube of :mod:`mixscope.ridge.space`, minimising NRMSE and
-DECOMP.RSSD, plus the lift-test error when experiments are given. The
+DECOMP.RSSD, plus the lift-test error when experiments are given (validated
+experiments in the problem, or a hook). The
 optimiser asks for a generation of candidates at a time; the generation is
 scored in one vmapped JAX call (:func:`~mixscope.ridge.problem.make_candidate_kernel`),
 so the cost of a candidate is a few microseconds of XLA plus Nevergrad's own
@@ -97,7 +98,9 @@ def run_search(
     if optimizer not in ng.optimizers.registry:
         raise SpecError(f"Unknown Nevergrad optimiser {optimizer!r}; try {OPTIMIZER!r} or 'NGOpt'.")
     kernel = make_candidate_kernel(problem, with_contribution=lift is not None)
-    names = ("nrmse", "decomp_rssd") + (("lift_error",) if lift is not None else ())
+    # Validated experiments live in the problem (the kernel scores them); a hook runs outside JAX.
+    calibrated = problem.inputs.lift is not None
+    names = ("nrmse", "decomp_rssd") + (("lift_error",) if lift is not None or calibrated else ())
     dimension = problem.space.size
     generation = max(1, min(generation, iterations))
     started = time.perf_counter()
@@ -120,6 +123,8 @@ def run_search(
             losses = [out["nrmse"], out["decomp_rssd"]]
             if lift is not None:
                 losses.append(lift(out["contribution_kpi"]))
+            elif calibrated:
+                losses.append(out["lift_error"])
             losses = np.stack(losses, axis=1).astype(np.float64)
             losses = np.where(np.isfinite(losses), losses, FAILED_LOSS)
             for candidate, loss in zip(candidates, losses, strict=True):

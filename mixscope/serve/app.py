@@ -136,7 +136,8 @@ def create_app(
     def optimise(request: models.ConstraintsRequest) -> Response:
         """Recommended allocation under constraints, its uplift vs current, and near-optimal ranges."""
         result = optimize(surface, _constraints(request), Objective.parse(request.objective),
-                          near_optimal_tolerance=request.tolerance)
+                          near_optimal_tolerance=request.tolerance,
+                          min_confidence=request.min_confidence or None)
         return _json(result.to_dict())
 
     @app.post("/api/near-optimal", response_model=models.NearOptimalResponse, responses=_ERRORS,
@@ -144,7 +145,8 @@ def create_app(
     def near_optimal(request: models.ConstraintsRequest) -> Response:
         """Plans within ``tolerance`` of the best: per-channel ranges and diverse alternatives."""
         result = optimize(surface, _constraints(request), Objective.parse(request.objective),
-                          near_optimal_tolerance=request.tolerance)
+                          near_optimal_tolerance=request.tolerance,
+                          min_confidence=request.min_confidence or None)
         payload = result.to_dict()
         return _json({
             "allocation": payload["allocation"], "tolerance": request.tolerance,

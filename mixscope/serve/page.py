@@ -243,7 +243,9 @@ async function runOptimize() {
   summary.replaceChildren("Recommended plan applied: expected outcome ",
     el("b", {}, fmt.format(plan.expected_outcome.mean)),
     `, uplift ${signed(u.mean)} (90% ${signed(u.ci_90[0])} to ${signed(u.ci_90[1])}), probability of ` +
-    "beating the current plan ", el("b", {}, pct(plan.prob_beats_current) + "%"), ".");
+    "beating the current plan ",
+    el("b", {}, plan.prob_beats_current === null ? "—" : pct(plan.prob_beats_current) + "%"),
+    `. Decision: ${plan.decision}.`);
   for (const [name, reason] of Object.entries(plan.binding_constraints)) {
     summary.append(el("br"), `${name}: ${reason}`);
   }

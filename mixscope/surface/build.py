@@ -72,8 +72,8 @@ def build_surface(
     run_dir: str | Path, options: SurfaceOptions = SurfaceOptions(), progress: bool = False
 ) -> SurfaceBuild:
     """Evaluate the run's posterior over the spend grid and store ``RUN_DIR/surface``."""
+    from mixscope.engines import evaluation_inputs
     from mixscope.model.evaluate import flatten_draws
-    from mixscope.model.fit import prepare
     from mixscope.model.run import load_run
 
     started = time.perf_counter()
@@ -82,7 +82,7 @@ def build_surface(
     run = load_run(run_dir)
     dataset = run.dataset
     _check_options(options, dataset.n_times)
-    scaling, inputs, config = prepare(run.spec, dataset)
+    scaling, inputs, config = evaluation_inputs(run)  # the engine's arrays (mixscope.engines)
     draws = flatten_draws({name: value.values for name, value in run.idata.posterior.items()})
     n_draws = next(iter(draws.values())).shape[0]
 

@@ -96,3 +96,41 @@ def test_evidence_on_uncalibrated_run(calibrated_run, tmp_path):
     report = evidence_report(plain)
     assert report.mode is None
     assert all(c.sd_ratio_without_experiments is None for c in report.channels)
+
+
+def test_the_run_says_what_each_test_pins_and_leaves_open(calibrated_run):
+    _, run = calibrated_run
+    known = run.summary["calibration"]["identification"]
+    # The fixture ran tv dark for 6 weeks and search at +50%: one spend level each.
+    assert known["tv"]["spend_levels"] == pytest.approx([-1.0])
+    assert known["search"]["spend_levels"] == pytest.approx([0.5], abs=0.01)
+    assert "radio" not in known  # untested channels pin nothing
+    for name in ("tv", "search"):
+        assert "A second test at another spend level" in known[name]["leaves_open"]
+        roi = run.idata.posterior["channel_roi"].sel(channel=name).values.ravel()
+        assert known[name]["roi_cv"] == pytest.approx(roi.std() / roi.mean(), rel=1e-3)
+        lift = run.idata.posterior["experiment_lift"].values.reshape(-1, 2)
+        k = 0 if name == "tv" else 1
+        assert known[name]["lift_cv"] == pytest.approx(lift[:, k].std() / abs(lift[:, k].mean()), rel=1e-3)
+
+
+def test_next_test_proposes_a_second_spend_level_for_a_tested_channel(calibrated_run):
+    _, run = calibrated_run
+    options = {o.channel: o for o in next_test(run, weeks=6).options}
+    # tv already ran dark: its next test goes the other way (+50%), and says why.
+    assert options["tv"].change_fraction == 0.5 and options["tv"].tested_levels == pytest.approx((-1.0,))
+    assert options["tv"].spend_change > 0
+    # search ran at +50%: going dark is a second level; untested channels go dark too.
+    assert options["search"].change_fraction == -1.0 and options["radio"].change_fraction == -1.0
+    assert options["radio"].tested_levels == ()
+    # The recommendation says so when the channel it picks was tested before.
+    from dataclasses import replace
+
+    from mixscope.calibration.next_test import NextTestReport
+
+    report = NextTestReport((options["tv"],), 6, -1.0, "keep", "revenue")
+    assert "second spend level" in report.recommendation() and "-100%" in report.recommendation()
+    untested = NextTestReport((replace(options["tv"], tested_levels=()),), 6, -1.0, "keep", "revenue")
+    assert "second spend level" not in untested.recommendation()
+    # An explicit change applies to every channel.
+    assert {o.change_fraction for o in next_test(run, weeks=6, change=-0.5).options} == {-0.5}

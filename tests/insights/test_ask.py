@@ -167,6 +167,9 @@ def test_answers_come_from_the_surface_with_intervals_and_verify(national_surfac
         expected = surface.evaluate(resolve_changes(read_question(question, surface.channels).changes,
                                                     surface.reference_spend))
         assert payload["result"]["evaluation"]["outcome"] == expected["outcome"]
+    if payload["request"]["kind"] == "plan":  # "a budget 10% higher": the plan spends 1.1x today's total
+        today = sum(surface.reference_spend.values())
+        assert payload["result"]["plan"]["total_budget"] == pytest.approx(1.1 * today)
 
 
 def test_a_wrong_number_in_an_answer_fails_its_verification(national_surface_dir, surface, monkeypatch):

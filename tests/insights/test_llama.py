@@ -49,7 +49,7 @@ def test_the_model_reads_a_question_under_the_request_grammar():
     # The grammar admits only well-formed lines with the question's numbers: the model's line is used.
     assert reading.backend == "llama", reading.attempts
     assert reading.request.kind in ("whatif", "compare", "plan", "frontier", "marginal", "none")
-    assert parse_line("whatif tv -20% search from tv", channels).kind == "whatif"
+    assert parse_line("whatif tv cut 20% search from tv", channels).kind == "whatif"
 
 
 @dataclass

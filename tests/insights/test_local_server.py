@@ -36,27 +36,32 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def endpoint():
+def endpoint(tmp_path_factory):
     port = _free_port()
+    # llama.cpp logs tens of kB at load: into a file, since an unread pipe fills and stalls the server.
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    log = log_path.open("wb")
     # The PyPI gemma3-270m file has no chat template: name Gemma's format, as LlamaBackend does itself.
     server = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(MODEL), "--host", "127.0.0.1",
          "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--chat_format", "gemma"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=log,
     )
     url = f"http://127.0.0.1:{port}/v1"
     try:
         deadline = time.monotonic() + _START_TIMEOUT_S
         while True:
             if server.poll() is not None:
-                pytest.fail(f"llama_cpp.server exited: {server.stderr.read().decode()[-800:]}")
+                log_tail = log_path.read_bytes().decode(errors="replace")[-800:]
+                pytest.fail(f"llama_cpp.server exited: {log_tail}")
             try:
                 with urllib.request.urlopen(f"{url}/models", timeout=5) as answer:
                     assert json.loads(answer.read())["data"]
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    pytest.fail(f"llama_cpp.server did not answer within {_START_TIMEOUT_S} s")
+                    pytest.fail(f"llama_cpp.server did not answer within {_START_TIMEOUT_S} s: "
+                                f"{log_path.read_bytes().decode(errors='replace')[-800:]}")
                 time.sleep(1)
         yield url
     finally:
@@ -66,6 +71,7 @@ def endpoint():
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        log.close()
 
 
 def test_explain_through_a_real_local_server(endpoint, tmp_path):

@@ -15,7 +15,7 @@ def test_warm_start_covers_every_site_once(national_case):
     _, inputs, config = prepare(spec, dataset)
     start = warm_start(inputs, config, n_chains=4, seed=0, dense_mass=True)
     sites = set(start.positions)
-    assert {"roi", "hill_slope", "adstock_decay", "intercept", "noise_sd"} <= sites
+    assert {"roi_shared", "roi_own", "hill_slope", "adstock_decay", "intercept", "noise_sd"} <= sites
     in_mass = [name for block in start.inverse_mass for name in block]
     assert sorted(in_mass) == sorted(sites)  # each site in exactly one block
     assert start.dense_blocks == [tuple(sorted(sites))]  # national: one dense block
@@ -45,4 +45,4 @@ def test_chains_start_apart_but_near_the_baseline(national_case):
     again = warm_start(inputs, config, n_chains=4, seed=0, dense_mass=True)
     other = warm_start(inputs, config, n_chains=4, seed=1, dense_mass=True)
     assert all(np.array_equal(again.positions[k], v) for k, v in start.positions.items())
-    assert not np.array_equal(other.positions["roi"], start.positions["roi"])
+    assert not np.array_equal(other.positions["roi_own"], start.positions["roi_own"])

@@ -114,13 +114,13 @@ def test_defaults_are_a_smooth_baseline_and_order_two_seasonality(national_fit):
     result, _ = national_fit
     posterior = result.idata.posterior
     assert result.spec.model.trend == "smooth"
-    # A slope, then the walk on a knot every 8 periods after the first (156 weeks: 20 knots).
-    assert posterior["trend"].sizes["trend_term"] == 1 + 20 - 1
-    assert posterior["drift_step"].sizes["drift_knot"] == 20 - 1
+    # A slope, then the walk on the knots after the first: 21 knots at most 8 periods apart span 156 weeks.
+    assert posterior["trend"].sizes["trend_term"] == 1 + 20
+    assert posterior["drift_step"].sizes["drift_knot"] == 20
     assert float(posterior["drift_scale"].mean()) > 0
     assert posterior["seasonality"].sizes["season_term"] == 4
     # The walk starts at zero on the first knot: the intercept holds the level there.
-    trend = posterior["trend"].values.reshape(-1, 20)
+    trend = posterior["trend"].values.reshape(-1, 21)
     walk = np.cumsum(posterior["drift_scale"].values.reshape(-1, 1)
-                     * posterior["drift_step"].values.reshape(-1, 19), axis=1)
+                     * posterior["drift_step"].values.reshape(-1, 20), axis=1)
     np.testing.assert_allclose(trend[:, 1:], walk, rtol=1e-4, atol=1e-6)

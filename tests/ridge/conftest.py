@@ -24,3 +24,28 @@ def ridge_fit(ridge_dataset):
 
     spec, dataset, truth = ridge_dataset
     return fit_ridge(spec, dataset, **SMALL_SEARCH), truth
+
+
+def write_zoo_project(seed: int, folder, lift_tests: bool = False):
+    """A truth-zoo case as a user would have it: ``(spec, dataset, simulated)``.
+
+    The starter spec ``mixscope init`` writes for its data (as bench/zoo.py fits it);
+    with ``lift_tests`` the case's tests run in its history and ``lifts.csv`` holds them.
+    """
+    import tomli_w
+
+    from mixscope.data import load_dataset
+    from mixscope.simulate import draw_case
+    from mixscope.spec import load_spec, starter_spec
+
+    case = draw_case(seed)
+    simulated = case.simulate(case.lift_tests() if lift_tests else ())
+    folder.mkdir(parents=True, exist_ok=True)
+    simulated.frame.to_csv(folder / "data.csv", index=False)
+    if lift_tests:
+        simulated.experiments.to_csv(folder / "lifts.csv", index=False)
+    numeric = {name: simulated.frame[name].dtype.kind in "fi" for name in simulated.frame.columns}
+    (folder / "mixscope.toml").write_text(tomli_w.dumps(starter_spec(numeric, "data.csv")))
+    spec = load_spec(folder / "mixscope.toml")
+    dataset, _ = load_dataset(spec)
+    return spec, dataset, simulated

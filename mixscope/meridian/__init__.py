@@ -1,0 +1,29 @@
+"""Coming from Google Meridian: a fitted Meridian model as a mixscope run.
+
+``import_meridian`` (CLI: ``mixscope import-meridian MODEL --data CSV --out RUN``)
+reads Meridian's posterior (netCDF, or the ``save_mmm`` pickle with the
+``meridian`` extra), reproduces Meridian's equations on the model's data
+(:mod:`mixscope.meridian.equations`) and writes a run directory every later
+command reads (``surface``, ``whatif``, ``plan``, ``frontier``, ``explain``,
+``report``, ``serve``). ``response_curves`` gives Meridian's response curves
+from an imported run, by Meridian's definition.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_PUBLIC = {
+    "import_meridian": "mixscope.meridian.engine",
+    "response_curves": "mixscope.meridian.curves",
+}
+
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    # Lazily, so reading the mapping or the engine hook does not import JAX-heavy modules twice over.
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'mixscope.meridian' has no attribute {name!r}")
+    return getattr(importlib.import_module(_PUBLIC[name]), name)
