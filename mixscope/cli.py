@@ -423,7 +423,13 @@ def _cell(value: Any) -> str:
 
 def _interval(summary: dict[str, Any], fmt: str = ",.0f") -> str:
     low, high = summary["ci_90"]
-    return f"{summary['mean']:{fmt}} [{low:{fmt}}, {high:{fmt}}]"
+    return f"{_number(summary['mean'], fmt)} [{_number(low, fmt)}, {_number(high, fmt)}]"
+
+
+def _number(value: float, fmt: str) -> str:
+    """``value`` in ``fmt``, with no sign on a figure that rounds to zero ("0", never "-0" or "+0")."""
+    text = f"{value:{fmt}}"
+    return text.lstrip("+-") if text.lstrip("+-").strip("0.,%") == "" else text
 
 
 @app.command()
@@ -700,7 +706,7 @@ def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
         f"Total {payload['total_budget']:,.0f} (current {payload['current_total']:,.0f}). "
         f"Expected outcome {_interval(payload['expected_outcome'])} vs current "
         f"{_interval(payload['current_outcome'])}.\n"
-        f"Uplift {_interval(payload['uplift'], '+,.0f')} ({payload['uplift_relative']:+.2%}); "
+        f"Uplift {_interval(payload['uplift'], '+,.0f')} ({_number(payload['uplift_relative'], '+.2%')}); "
         f"probability of beating the current plan: {_probability(payload['prob_beats_current'])}.\n"
         f"Decision: {payload['decision']}."
     )
