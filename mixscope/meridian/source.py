@@ -167,7 +167,10 @@ def settings_from_spec(model_spec: Any, frame: pd.DataFrame, mapping: ColumnMapp
         c for c, flag in zip(mapping.controls, np.asarray(scaled).ravel(), strict=True) if flag
     )
     roi_prior = None
-    if getattr(model_spec, "media_prior_type", "roi") == "roi":
+    # Meridian 2.x leaves media_prior_type/paid_media_prior_type None and resolves the default itself.
+    prior_type = next((value for value in (getattr(model_spec, name, None) for name in (
+        "effective_media_prior_type", "paid_media_prior_type", "media_prior_type")) if value), "roi")
+    if prior_type == "roi":
         roi_prior = _lognormal(getattr(getattr(model_spec, "prior", None), "roi_m", None))
     return replace(
         MeridianSettings(),
