@@ -647,7 +647,7 @@ def plan(
     lock: list[str] = _LockOption,
     trust_region: bool = _TrustOption,
     objective: str = typer.Option(
-        None, help="mean-sd:1 (default: expected outcome less one sd of the gain), mean, quantile:0.1 "
+        None, help="mean (default: expected outcome), mean-sd:1 (less one sd of the gain), quantile:0.1 "
         "or prob-beats-current.",
     ),
     target_roi: float = typer.Option(None, help="Largest budget whose best plan returns at least this ROI."),

@@ -87,8 +87,8 @@ class ConstraintsRequest(BaseModel):
     max_change: float | None = Field(None, description="Keep channels within ± this fraction.", ge=0)
     locked: list[str] = Field(default_factory=list, description="Channels kept at current spend.")
     trust_region: bool = Field(True, description="Stay within the spend levels the data showed.")
-    objective: str = Field("mean-sd:1", description="mean-sd:1 (the default: expected outcome less one sd "
-                           "of the gain), mean, quantile:0.1 or prob-beats-current.")
+    objective: str = Field("mean", description="mean (the default: expected outcome), mean-sd:1 (less one "
+                           "sd of the gain), quantile:0.1 or prob-beats-current.")
     min_confidence: float = Field(0.8, ge=0, lt=1, description="Keep the current mix unless the best plan "
                                   "beats it with this probability (0 always moves).")
     tolerance: float = Field(0.01, gt=0, lt=1, description="Near-optimal: within this share of the best.")
