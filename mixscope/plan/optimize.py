@@ -219,8 +219,6 @@ def optimize(
 
     extra: dict[str, Any] = {}
     if constraints.target_roi is not None or constraints.target_cpa is not None:
-        if objective == DEFAULT_OBJECTIVE:
-            objective = Objective("mean")  # a target ROI or CPA is one of expected outcome
         budget, extra = _budget_for_target(surface, constraints, objective, starts, seed)
         bounds = resolve(surface, constraints, budget)
         starts = _target_starts(starts)  # as the search solved this budget: the same plan

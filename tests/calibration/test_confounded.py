@@ -19,6 +19,18 @@ from mixscope.model import fit
 from mixscope.simulate import SimulatedTest, write_simulated_project
 
 
+def _assert_calibration_fixes_search(plain, calibrated, true_roi: float) -> None:
+    before, after = plain.summary["roi"]["search"], calibrated.summary["roi"]["search"]
+    error_before = abs(before["mean"] / true_roi - 1)
+    error_after = abs(after["mean"] / true_roi - 1)
+    table = f"true {true_roi}: uncalibrated {before}, calibrated {after}"
+    # The confounder must bias the uncalibrated model (else the test shows nothing) ...
+    assert error_before > 0.3 and not before["ci_90"][0] <= true_roi <= before["ci_90"][1], table
+    # ... and calibration must at least halve the error and cover the truth.
+    assert error_after <= 0.5 * error_before, table
+    assert after["ci_90"][0] <= true_roi <= after["ci_90"][1], table
+
+
 def test_tests_at_two_spend_levels_fix_a_confounded_channel(tmp_path):
     # Both run in weeks of typical search spend (8-week means 0.9-1.1x the median), as a lift
     # test is planned; one in a trough of demand measures the curve far below where the
@@ -37,13 +49,7 @@ def test_tests_at_two_spend_levels_fix_a_confounded_channel(tmp_path):
     true_roi = truth["roi"]["search"]
     plain = fit(spec, dataset, progress=False, experiments=())
     calibrated = fit(spec.with_calibration(tmp_path / "lifts.csv"), dataset, progress=False)
-    before, after = plain.summary["roi"]["search"], calibrated.summary["roi"]["search"]
-    error_before = abs(before["mean"] / true_roi - 1)
-    error_after = abs(after["mean"] / true_roi - 1)
-    table = f"true {true_roi}: uncalibrated {before}, calibrated {after}"
-    assert error_before > 0.3 and not before["ci_90"][0] <= true_roi <= before["ci_90"][1], table
-    assert error_after <= 0.5 * error_before, table
-    assert after["ci_90"][0] <= true_roi <= after["ci_90"][1], table
+    _assert_calibration_fixes_search(plain, calibrated, true_roi)
     # The run says what the tests pinned: two spend levels, dark and +50%.
     known = calibrated.summary["calibration"]["identification"]["search"]
     assert known["spend_levels"] == pytest.approx([-1.0, 0.5], abs=0.01)
@@ -70,14 +76,5 @@ def test_calibration_fixes_confounded_channel(tmp_path):
     calibrated = fit(spec.with_calibration(tmp_path / "lifts.csv"), dataset, progress=False)
     assert len(calibrated.experiments) == 4  # read from the spec's [calibration] section
 
-    before = plain.summary["roi"]["search"]
-    after = calibrated.summary["roi"]["search"]
-    error_before = abs(before["mean"] / true_roi - 1)
-    error_after = abs(after["mean"] / true_roi - 1)
-    table = f"true {true_roi}: uncalibrated {before}, calibrated {after}"
-    # The confounder must bias the uncalibrated model (else the test shows nothing) ...
-    assert error_before > 0.3 and not before["ci_90"][0] <= true_roi <= before["ci_90"][1], table
-    # ... and calibration must at least halve the error and cover the truth.
-    assert error_after <= 0.5 * error_before, table
-    assert after["ci_90"][0] <= true_roi <= after["ci_90"][1], table
+    _assert_calibration_fixes_search(plain, calibrated, true_roi)
     assert calibrated.diagnostics.max_rhat <= 1.01  # the project's alarm

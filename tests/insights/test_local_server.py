@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ from mixscope.insights.facts import build_facts
 from mixscope.insights.models import small_test_model
 from mixscope.insights.verify import verify
 from tests.insights.conftest import synthetic_summary, write_run
+from tests.serve.browser import free_port, stop_process
 
 pytest.importorskip("llama_cpp.server.app", reason="the llm extra's server part is not installed")
 MODEL = small_test_model()
@@ -29,15 +29,9 @@ if MODEL is None:
 _START_TIMEOUT_S = 180
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     # llama.cpp logs tens of kB at load: into a file, since an unread pipe fills and stalls the server.
     log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
     log = log_path.open("wb")
@@ -65,12 +59,7 @@ def endpoint(tmp_path_factory):
                 time.sleep(1)
         yield url
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, timeout=30)
         log.close()
 
 

@@ -13,7 +13,7 @@ import httpx
 from typer.testing import CliRunner
 
 from mixscope.cli import app as cli
-from tests.serve.browser import free_port
+from tests.serve.browser import free_port, stop_process
 
 START_TIMEOUT_S = 60
 
@@ -69,11 +69,7 @@ def test_generated_token_is_printed_and_required(national_surface_dir):
         assert httpx.post(f"{url}/api/evaluate", json=plan, timeout=10).status_code == 401
         assert httpx.post(f"{url}/api/evaluate?token={token}", json=plan, timeout=10).status_code == 200
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def test_generate_token_and_token_together_is_an_error(national_surface_dir):
