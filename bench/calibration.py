@@ -26,6 +26,10 @@ os.environ.setdefault("MIXSCOPE_NO_PROGRESS", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import Target, report  # noqa: E402
 
+from mixscope.xla import configure_xla  # noqa: E402
+
+configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
+
 CHANNEL = "search"
 # The default sampler: at 4 x (300 + 300) max R-hat was 1.008-1.016 over these nine fits,
 # over the 1.01 alarm in four of them; a bench posterior must pass the alarms a user sees.

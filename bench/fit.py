@@ -23,6 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import Target, report, run_in_child  # noqa: E402
 
+from mixscope.xla import configure_xla  # noqa: E402
+
+configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
+
 from mixscope.model.diagnostics import MAX_DIVERGENCE_RATE, MAX_RHAT, MIN_ESS  # noqa: E402
 from mixscope.spec import GEO_STARTER_SAMPLER, SamplerSpec  # noqa: E402
 

@@ -31,6 +31,10 @@ os.environ.setdefault("MIXSCOPE_NO_PROGRESS", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import Target, report  # noqa: E402
 
+from mixscope.xla import configure_xla  # noqa: E402
+
+configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
+
 SAMPLER = {"chains": 4, "warmup": 500, "draws": 500, "seed": 0}
 CHANNELS = ("tv", "search", "social", "display", "radio")
 TRUTHS = ("default", "misallocated")  # DEFAULT_TRUTH, MISALLOCATED_TRUTH in mixscope.simulate

@@ -23,6 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import Target, report, run_in_child  # noqa: E402
 
+from mixscope.xla import configure_xla  # noqa: E402
+
+configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
+
 TARGETS = (
     # README (Performance): interpolation error 0.04% of the media outcome on the bench posterior;
     # tests/surface holds every surface to 0.5%. The bench posterior is seeded, so 0.1% leaves room

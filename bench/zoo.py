@@ -42,6 +42,10 @@ os.environ.setdefault("MIXSCOPE_NO_PROGRESS", "1")
 sys.path.insert(0, str(Path(__file__).parent))
 from _common import Target, report  # noqa: E402
 
+from mixscope.xla import configure_xla  # noqa: E402
+
+configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
+
 # Targets (issue 16), per group of fits; shares are of the true achievable uplift.
 TARGETS = (
     Target("median_share_pm30", at_least=0.6, cases="bayes uncalibrated", source="issue 16"),

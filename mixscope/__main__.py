@@ -1,5 +1,5 @@
 """``python -m mixscope`` runs the CLI."""
 
-from mixscope.cli import app
+from mixscope.cli import main
 
-app()
+main()

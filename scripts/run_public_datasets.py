@@ -15,6 +15,9 @@ from pathlib import Path
 from mixscope.data import load_dataset
 from mixscope.model import fit
 from mixscope.spec import load_spec
+from mixscope.xla import configure_xla
+
+configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 RESULTS = DOCS / "public" / "results.json"

@@ -6,7 +6,10 @@ import os
 
 import pytest
 
+from mixscope.xla import configure_xla
+
 os.environ.setdefault("MIXSCOPE_NO_PROGRESS", "1")
+configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
 
 from mixscope.simulate import write_simulated_project  # noqa: E402
 

@@ -1,11 +1,19 @@
-"""Command-line values (mixscope.arguments): read strictly, refused with the option named."""
+"""Amounts written as text (mixscope.plan.amounts): read strictly, refused with the option named."""
 
 from __future__ import annotations
 
 import pytest
 
-from mixscope.arguments import check_target, parse_amount, parse_budget, parse_fraction, parse_spend
 from mixscope.errors import MixscopeError, amount_text
+from mixscope.plan import Constraints
+from mixscope.plan.amounts import (
+    check_target,
+    parse_amount,
+    parse_budget,
+    parse_constraints,
+    parse_fraction,
+    parse_spend,
+)
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -82,3 +90,22 @@ def test_targets_must_be_positive_and_finite(value):
 def test_amounts_in_messages_stay_short():
     assert amount_text(1_500_000.4) == "1,500,000"
     assert amount_text(1e308) == "1e+308" and amount_text(float("nan")) == "nan"
+
+
+def test_constraints_from_text_read_every_amount_the_same_way():
+    constraints = parse_constraints(
+        1_000_000, budget="1x-1.3x", max_change="30%", minimum=["tv=100_000"],
+        maximum=["search=2e5", "tv=4e5"],
+        locked=["radio"], trust_region=False, target_roi=2.0,
+    )
+    assert constraints == Constraints(
+        budget=None, budget_range=(1_000_000, 1_300_000), minimum={"tv": 100_000.0},
+        maximum={"search": 200_000.0, "tv": 400_000.0}, max_change=0.3, locked=("radio",), trust_region=False,
+        target_roi=2.0,
+    )
+    assert parse_constraints(1_000_000, budget="1.2x").budget == pytest.approx(1_200_000)
+    assert parse_constraints(1_000_000) == Constraints()
+    with pytest.raises(MixscopeError, match="--max-change: '30' is ambiguous"):
+        parse_constraints(1_000_000, max_change="30")
+    with pytest.raises(MixscopeError, match="--target-cpa must be a number above zero"):
+        parse_constraints(1_000_000, target_cpa=-1.0)

@@ -30,7 +30,7 @@ def test_explain_json(national_run_dir, monkeypatch):
 def test_explain_errors_are_clear(national_run_dir, tmp_path):
     run_dir = national_run_dir
     for args, message in [
-        (["--audience", "ceo"], "--audience must be one of"),
+        (["--audience", "ceo"], "Invalid value for '--audience'"),
         (["--model", tmp_path / "nope.gguf"], "does not exist"),
         (["--endpoint", "localhost:8080"], "--endpoint must be an http(s) URL"),
     ]:

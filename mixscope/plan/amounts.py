@@ -1,16 +1,21 @@
-"""Command-line values read strictly: amounts, budgets, shares and plans.
+"""Amounts, budgets, shares and plans written as text, read strictly into :class:`Constraints`.
 
-Every refusal is a :class:`MixscopeError` (exit 2) that names the option, quotes
-what was given and shows a value that works. Nothing here guesses: a bare ``30``
-for a percentage is refused rather than read as 3,000%.
+The CLI's ``--budget``, ``--max-change``, ``--min``/``--max`` and ``--spend`` and any
+caller of the planner with text in hand read amounts through these functions, so
+"1.2x", "30%" and "tv=120000" mean the same everywhere. Every refusal is a
+:class:`MixscopeError` (exit 2) that names the option, quotes what was given and
+shows a value that works. Nothing here guesses: a bare ``30`` for a percentage is
+refused rather than read as 3,000%.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from mixscope.errors import MAX_AMOUNT, MixscopeError, amount_text
+from mixscope.plan.constraints import Constraints
 
 # A budget range is LOW-HIGH; the dash must sit between two values (not lead, not be an exponent's sign).
 _RANGE = re.compile(r"\s*([^-\s].*?)(?<![eE])-(.+)")
@@ -81,6 +86,24 @@ def parse_spend(text: str, option: str = "--spend") -> dict[str, float]:
     if not plan:
         raise MixscopeError(f"{option} is empty. Example: {option} tv=120000,search=80000")
     return plan
+
+
+def parse_constraints(
+    current_total: float, *, budget: str | None = None, max_change: str | None = None,
+    minimum: Sequence[str] = (), maximum: Sequence[str] = (), locked: Sequence[str] = (),
+    trust_region: bool = True, target_roi: float | None = None, target_cpa: float | None = None,
+) -> Constraints:
+    """:class:`Constraints` from text: ``budget`` "1.2x", "1500000" or "1x-1.3x" (multiples of
+    ``current_total``), ``max_change`` "30%", ``minimum``/``maximum`` items "CHANNEL=AMOUNT"."""
+    fixed, budget_range = parse_budget(budget, current_total) if budget is not None else (None, None)
+    return Constraints(
+        budget=fixed, budget_range=budget_range,
+        minimum=parse_spend(",".join(minimum), "--min") if minimum else {},
+        maximum=parse_spend(",".join(maximum), "--max") if maximum else {},
+        max_change=None if max_change is None else parse_fraction(max_change, "--max-change"),
+        locked=tuple(locked), trust_region=trust_region, target_roi=check_target(target_roi, "--target-roi"),
+        target_cpa=check_target(target_cpa, "--target-cpa"),
+    )
 
 
 def check_target(value: float | None, option: str) -> float | None:
