@@ -7,8 +7,9 @@ raising :class:`~mixscope.errors.DataError` when the report has errors.
 
 from mixscope.data.build import build_dataset, load_dataset
 from mixscope.data.dataset import NATIONAL, Dataset
+from mixscope.data.findings import Finding, ValidationReport
 from mixscope.data.loading import load_table
-from mixscope.data.validation import Finding, ValidationReport, validate_frame
+from mixscope.data.validation import validate_frame
 
 __all__ = [
     "NATIONAL",

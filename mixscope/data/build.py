@@ -7,9 +7,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from mixscope.data.columns import column_roles, parse_column
 from mixscope.data.dataset import NATIONAL, Dataset
+from mixscope.data.findings import ValidationReport
 from mixscope.data.loading import load_table
-from mixscope.data.validation import ValidationReport, column_roles, parse_column, validate_frame
+from mixscope.data.validation import validate_frame
 from mixscope.errors import DataError
 from mixscope.spec import RunSpec
 

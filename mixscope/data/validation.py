@@ -8,22 +8,26 @@ Errors stop a fit; warnings are worth reading but do not.
 
 from __future__ import annotations
 
-import difflib
-import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from mixscope.data.columns import ColumnRole, check_columns, column_roles, parse_column
 from mixscope.data.dataset import NATIONAL
-from mixscope.errors import DataError
+from mixscope.data.findings import (
+    MAX_LISTED,
+    Finding,
+    Level,
+    ValidationReport,
+    fmt_date,
+    fmt_value,
+    listing,
+    plural,
+)
 from mixscope.spec import RunSpec
 
-Level = Literal["error", "warning"]
-
-MAX_LISTED = 8  # rows or values spelled out in a message before "and N more"
 MIN_WEEKS = 52  # below one year, seasonality and media cannot be told apart
 COMFORTABLE_WEEKS = 104  # below two years, seasonality rests mostly on priors
 VIF_WARNING = 10.0
@@ -32,180 +36,6 @@ OUTLIER_Z = 10.0
 _MAD_TO_SD = 1.4826  # MAD of a normal sample times this estimates its sd
 _MIN_OUTLIER_SAMPLE = 8  # a median/MAD from fewer values flags noise, not outliers
 _PERIODS = {pd.Timedelta(days=7): "weekly", pd.Timedelta(days=1): "daily"}
-
-
-# --------------------------------------------------------------------------- report
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in the data: what, where (column, 1-based data rows) and what to do."""
-
-    level: Level
-    code: str
-    message: str
-    column: str | None = None
-    rows: tuple[int, ...] = ()
-
-    def format(self) -> str:
-        return f"{self.level.upper()} [{self.code}] {self.message}"
-
-
-@dataclass(frozen=True)
-class ValidationReport:
-    """All findings for one data source; ``ok`` when none of them is an error."""
-
-    source: str
-    findings: tuple[Finding, ...] = ()
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(finding for finding in self.findings if finding.level == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(finding for finding in self.findings if finding.level == "warning")
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary (rows as lists)."""
-        return {
-            "source": self.source,
-            "ok": self.ok,
-            "n_errors": len(self.errors),
-            "n_warnings": len(self.warnings),
-            "findings": [
-                {**asdict(finding), "rows": list(finding.rows)} for finding in self.findings
-            ],
-        }
-
-    def format(self) -> str:
-        """A header line with the counts, then one paragraph per finding."""
-        if not self.findings:
-            return f"Validation of {self.source}: no problems found."
-        header = (
-            f"Validation of {self.source}: {_plural(len(self.errors), 'error')}, "
-            f"{_plural(len(self.warnings), 'warning')}."
-        )
-        if any(finding.rows for finding in self.findings):
-            header += " Row numbers count data rows (row 1 is the first row after the header)."
-        return "\n\n".join([header, *(finding.format() for finding in self.findings)])
-
-    def raise_for_errors(self) -> None:
-        """Raise :class:`DataError` with the formatted report if any finding is an error."""
-        if self.errors:
-            raise DataError(self.format())
-
-
-# --------------------------------------------------------------------------- column roles
-
-
-@dataclass(frozen=True)
-class ColumnRole:
-    """A data column the spec refers to, and where in the spec it is named.
-
-    ``target`` is the column's working name while the arrays are built: the date,
-    geo and KPI get fixed names so that code need not consult the spec.
-    """
-
-    column: str
-    kind: str  # date, geo, kpi, spend, exposure, control, population, revenue_per_kpi
-    what: str
-    key: str
-    target: str
-
-    @property
-    def numeric(self) -> bool:
-        return self.kind not in ("date", "geo")
-
-
-def column_roles(spec: RunSpec) -> tuple[ColumnRole, ...]:
-    """Every column the spec maps, in :attr:`Dataset.frame` order."""
-    data = spec.data
-    roles = [ColumnRole(data.date, "date", "the date", "`date` in [data]", "date")]
-    if data.geo is not None:
-        roles.append(ColumnRole(data.geo, "geo", "the geo", "`geo` in [data]", "geo"))
-    roles.append(ColumnRole(data.kpi, "kpi", "the KPI", "`kpi` in [data]", "kpi"))
-    for channel in spec.channels:
-        where = f"[channels.{channel.name}]"
-        what = f"of channel '{channel.name}'"
-        roles.append(ColumnRole(
-            channel.spend, "spend", f"spend {what}", f"`spend` in {where}", channel.spend
-        ))
-        if channel.exposure is not None:
-            roles.append(ColumnRole(
-                channel.exposure, "exposure", f"exposure {what}", f"`exposure` in {where}",
-                channel.exposure,
-            ))
-    roles += [
-        ColumnRole(control, "control", "a control", "`controls` in [data]", control)
-        for control in data.controls
-    ]
-    if data.population is not None:
-        roles.append(ColumnRole(
-            data.population, "population", "the population", "`population` in [data]",
-            data.population,
-        ))
-    if isinstance(data.revenue_per_kpi, str):
-        roles.append(ColumnRole(
-            data.revenue_per_kpi, "revenue_per_kpi", "revenue per KPI unit",
-            "`revenue_per_kpi` in [data]", data.revenue_per_kpi,
-        ))
-    return tuple(roles)
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Dates as naive datetime64; NaT where a value is missing or not a date."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_localize(None)
-    if pd.api.types.is_integer_dtype(values):
-        values = values.astype(str)  # 20210104 is a date, not nanoseconds since 1970
-    with warnings.catch_warnings():
-        # Format inference falling back to per-element parsing is fine here.
-        warnings.simplefilter("ignore", UserWarning)
-        try:
-            parsed = pd.to_datetime(values, errors="coerce")
-        except (TypeError, ValueError):  # mixed time zones, odd objects
-            parsed = pd.Series([_parse_date(value) for value in values], index=values.index)
-            parsed = pd.to_datetime(parsed)
-    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-        parsed = parsed.dt.tz_localize(None)
-    return parsed
-
-
-def _parse_date(value: Any) -> pd.Timestamp:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        return pd.NaT
-    return stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
-
-
-def parse_numbers(values: pd.Series) -> pd.Series:
-    """Values as float64; NaN where a value is missing, not a number, or infinite."""
-    numbers = pd.to_numeric(values.astype(object), errors="coerce")
-    array = np.array(numbers, dtype=float)  # a copy: pandas may hand out read-only views
-    array[~np.isfinite(array)] = np.nan
-    return pd.Series(array, index=values.index)
-
-
-def _parse_labels(values: pd.Series) -> pd.Series:
-    return values.map(lambda value: value if pd.isna(value) else str(value)).astype(object)
-
-
-def parse_column(role: ColumnRole, values: pd.Series) -> pd.Series:
-    """A mapped column parsed for its role: dates, geo labels (str) or float numbers."""
-    if role.kind == "date":
-        return parse_dates(values)
-    if role.kind == "geo":
-        return _parse_labels(values)
-    return parse_numbers(values)
 
 
 # --------------------------------------------------------------------------- the table
@@ -239,7 +69,7 @@ class _Table:
 
     def row_label(self, position: int) -> str:
         date = self.dates.iloc[position]
-        text = "?" if pd.isna(date) else _fmt_date(date)
+        text = "?" if pd.isna(date) else fmt_date(date)
         geo = self.geos.iloc[position]
         return f"{geo} {text}" if self.is_geo and not pd.isna(geo) else text
 
@@ -251,86 +81,13 @@ def validate_frame(frame: pd.DataFrame, spec: RunSpec) -> ValidationReport:
     later checks would only repeat the same cause.
     """
     roles = column_roles(spec)
-    findings = _check_columns(frame, roles)
+    findings = check_columns(frame, roles)
     if not findings:
         raw = frame.reset_index(drop=True)
         parsed = {role.column: parse_column(role, raw[role.column]) for role in roles}
         table = _Table(spec, roles, raw, parsed)
         findings = [finding for check in _CHECKS for finding in check(table)]
     return ValidationReport(spec.data.source_label, tuple(findings))
-
-
-# --------------------------------------------------------------------------- columns
-
-
-def _check_columns(frame: pd.DataFrame, roles: Sequence[ColumnRole]) -> list[Finding]:
-    available = [str(column) for column in frame.columns]
-    findings = [
-        _missing_column(role, available) for role in roles if role.column not in frame.columns
-    ]
-    findings += _role_clashes(roles)
-    referenced = {role.column for role in roles}
-    findings += [
-        Finding(
-            "error", "duplicate_column",
-            f"The table has more than one column named '{name}', so it is ambiguous which one "
-            "to use: rename or remove the extra columns in the source data.",
-            str(name),
-        )
-        for name in sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        if name in referenced
-    ]
-    if not findings and len(frame) == 0:
-        findings.append(Finding(
-            "error", "no_rows", "The table has columns but no data rows. Add the data rows, or "
-            "fix the file or query so it returns them.",
-        ))
-    return findings
-
-
-def _missing_column(role: ColumnRole, available: list[str]) -> Finding:
-    suggestion = _suggest(role.column, available)
-    hint = f" Did you mean '{suggestion}'?" if suggestion else ""
-    shown = ", ".join(available[:30]) + (" ..." if len(available) > 30 else "")
-    return Finding(
-        "error", "missing_column",
-        f"Column '{role.column}' ({role.what}, set by {role.key}) is not in the data.{hint} "
-        f"Rename the column in the data or fix {role.key} in the spec. "
-        f"Available columns: {shown}.",
-        role.column,
-    )
-
-
-def _suggest(name: str, available: list[str]) -> str | None:
-    # Case-insensitive, so 'TV_Spend' suggests 'tv_spend'.
-    lowered = {column.lower(): column for column in available}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[close[0]] if close else None
-
-
-def _role_clashes(roles: Sequence[ColumnRole]) -> list[Finding]:
-    findings = []
-    for attribute, template in (
-        ("column", "Column '{name}' is mapped to more than one role ({places}). A column can "
-                   "play only one role: remove it from all but one of these places."),
-        ("target", "Two columns would both be called '{name}' in the mapped table ({places}), "
-                   "because mixscope renames the date, geo and KPI columns to date, geo and "
-                   "kpi: rename the other column in the data and in the spec."),
-    ):
-        groups: dict[str, list[ColumnRole]] = {}
-        for role in roles:
-            groups.setdefault(getattr(role, attribute), []).append(role)
-        for name, group in groups.items():
-            if len(group) > 1:
-                places = "; ".join(
-                    f"'{role.column}' as {role.what} via {role.key}" for role in group
-                )
-                findings.append(Finding(
-                    "error", f"{attribute}_clash", template.format(name=name, places=places), name
-                ))
-        if findings:
-            break  # a shared column also shares its target: report it once
-    return findings
 
 
 # --------------------------------------------------------------------------- unreadable values
@@ -468,7 +225,7 @@ def _irregular_spacing(table: _Table, period: pd.Timedelta) -> list[Finding]:
     )
     return [_rows_finding(
         table, "error", "irregular_spacing", _date_role(table), odd,
-        f"breaks the {_PERIODS[period]} spacing", f"These dates come {_listing(days)} days "
+        f"breaks the {_PERIODS[period]} spacing", f"These dates come {listing(days)} days "
         f"after the previous date, not a multiple of {period_days}. {fix}",
     )]
 
@@ -483,9 +240,9 @@ def _missing_periods(table: _Table, period: pd.Timedelta) -> list[Finding]:
     column = table.spec.data.date
     return [Finding(
         "error", "missing_periods",
-        f"Column '{column}' skips {_plural(len(missing), 'period')} between "
-        f"{_fmt_date(dates[0])} and {_fmt_date(dates[-1])}: "
-        f"{_listing([_fmt_date(date) for date in missing])} have no rows. Add a row for each "
+        f"Column '{column}' skips {plural(len(missing), 'period')} between "
+        f"{fmt_date(dates[0])} and {fmt_date(dates[-1])}: "
+        f"{listing([fmt_date(date) for date in missing])} have no rows. Add a row for each "
         "missing period (with zero spend if nothing ran) so the periods are contiguous.",
         column,
     )]
@@ -500,7 +257,7 @@ def _geo_date_mismatch(table: _Table) -> list[Finding]:
         geo: sorted(everything - set(dates)) for geo, dates in frame.groupby("geo")["date"]
     }
     parts = [
-        f"'{geo}' lacks {_listing([_fmt_date(d) for d in lacking])}"
+        f"'{geo}' lacks {listing([fmt_date(d) for d in lacking])}"
         for geo, lacking in sorted(gaps.items()) if lacking
     ]
     if not parts:
@@ -534,9 +291,9 @@ def _history_finding(table: _Table, n_periods: int, period: pd.Timedelta | None)
     if weeks >= COMFORTABLE_WEEKS:
         return None
     dates = table.dates.dropna()
-    span = f"{_fmt_date(dates.min())} to {_fmt_date(dates.max())}"
+    span = f"{fmt_date(dates.min())} to {fmt_date(dates.max())}"
     kind = _PERIODS.get(period, "") if period is not None else ""
-    size = _plural(n_periods, f"{kind} period".strip())
+    size = plural(n_periods, f"{kind} period".strip())
     if days != 7:
         size += f" (about {weeks:.0f} weeks)"
     if weeks < MIN_WEEKS:
@@ -623,7 +380,7 @@ def _check_constant(table: _Table) -> list[Finding]:
                       "the spec or fix the source data.")
         else:
             code = f"constant_{role.kind}"
-            problem = f"never varies (always {_fmt_value(value)})"
+            problem = f"never varies (always {fmt_value(value)})"
             advice = _CONSTANT_ADVICE[role.kind]
         findings.append(Finding(
             "error", code, f"Column '{role.column}' ({role.what}) {problem}, {advice}", role.column
@@ -644,7 +401,7 @@ def _check_population(table: _Table) -> list[Finding]:
     geos = sorted(set(table.geos[changed]))
     return [_rows_finding(
         table, "warning", "population_varies", role, changed,
-        f"changes within {_plural(len(geos), 'geo', show=False)} {_listing(geos)}",
+        f"changes within {plural(len(geos), 'geo', show=False)} {listing(geos)}",
         "mixscope uses each geo's first value; make population constant per geo if that is "
         "not the value to use.",
         values=values[changed],
@@ -800,40 +557,15 @@ def _rows_finding(
     value_text = ""
     if values is not None:
         # Distinct values only: forty rows of 0 say no more than one 0.
-        distinct = [_fmt_value(value) for value in pd.unique(values.to_numpy(dtype=object))]
+        distinct = [fmt_value(value) for value in pd.unique(values.to_numpy(dtype=object))]
         noun = "value" if len(distinct) == 1 else "values"
-        value_text = f"; {noun} {_listing(distinct)}"
+        value_text = f"; {noun} {listing(distinct)}"
     return Finding(
         level, code,
         f"Column '{role.column}' ({role.what}) {problem} in{listed}{value_text}. {advice}",
         role.column,
         tuple(int(p) + 1 for p in positions),
     )
-
-
-def _listing(items: Iterable[str]) -> str:
-    items = list(items)
-    shown = ", ".join(items[:MAX_LISTED])
-    return shown + (f" and {len(items) - MAX_LISTED} more" if len(items) > MAX_LISTED else "")
-
-
-def _plural(count: int, noun: str, show: bool = True) -> str:
-    word = noun if count == 1 else noun + "s"
-    return f"{count} {word}" if show else word
-
-
-def _fmt_date(value: Any) -> str:
-    stamp = pd.Timestamp(value)
-    return stamp.strftime("%Y-%m-%d") if stamp == stamp.normalize() else str(stamp)
-
-
-def _fmt_value(value: Any) -> str:
-    if isinstance(value, str) or not isinstance(value, int | float | np.number):
-        return repr(str(value)) if not pd.isna(value) else "empty"
-    number = float(value)
-    if number.is_integer() and abs(number) < 1e15:
-        return f"{int(number):,}"
-    return f"{number:,.2f}" if abs(number) >= 1_000 else f"{number:.4g}"
 
 
 def _fmt_vif(value: float) -> str:

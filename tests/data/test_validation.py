@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from mixscope.data import Finding, ValidationReport, validate_frame
-from mixscope.data.validation import parse_dates, parse_numbers, variance_inflation
+from mixscope.data.columns import parse_dates, parse_numbers
+from mixscope.data.validation import variance_inflation
 from mixscope.errors import DataError
 
 
