@@ -28,7 +28,8 @@ from mixscope.xla import configure_xla  # noqa: E402
 configure_xla()  # parallel chains, as the CLI runs them: before anything starts JAX
 
 from mixscope.model.diagnostics import MAX_DIVERGENCE_RATE, MAX_RHAT, MIN_ESS  # noqa: E402
-from mixscope.spec import GEO_STARTER_SAMPLER, SamplerSpec  # noqa: E402
+from mixscope.spec import SamplerSpec  # noqa: E402
+from mixscope.starter import GEO_STARTER_SAMPLER  # noqa: E402
 
 TARGETS = (
     # The fit's own diagnostic alarms (R-hat 1.01, bulk ESS 400, 1% divergences): a bench posterior

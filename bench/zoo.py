@@ -80,7 +80,7 @@ def prepare_case(case, folder: Path) -> tuple[Any, Path, Path]:
     """Simulate ``case`` with its lift tests, and write data, tests and the starter spec."""
     import tomli_w
 
-    from mixscope.spec import starter_spec
+    from mixscope.starter import starter_spec
 
     simulated = case.simulate(case.lift_tests())
     folder.mkdir(parents=True, exist_ok=True)

@@ -88,18 +88,6 @@ class SamplerSpec:
     dense_mass: bool = True
 
 
-# Sampler a starter spec asks for on geo data. The geo-40 bench posterior has ~300
-# parameters. At 4 x (500 + 500) its max R-hat was 1.018-1.025: chains disagree on
-# the spread of a prior-dominated per-geo offset (folded R-hat), which NUTS mixes
-# slowly, so it needs more draws. At 4 x (500 + 1000), measured on the bench data
-# (sampling seconds, max R-hat, min bulk ESS, divergences of 4,000 draws):
-#   target_accept 0.9: 168 s, 1.0067, 1,346, 2
-#   target_accept 0.8: 149 s, 1.0067, 1,524, 16 (0.4%, under the 1% alarm)
-# 0.8 takes 105 leapfrog steps a draw against 127, so it keeps the 3-minute
-# target with the longer run and gives the more bulk ESS per second.
-GEO_STARTER_SAMPLER = SamplerSpec(draws=1000, target_accept=0.8)
-
-
 @dataclass(frozen=True)
 class HoldoutSpec:
     periods: int = 0
@@ -456,72 +444,3 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
             "experiments": str(spec.calibration.experiments), "mode": spec.calibration.mode,
         }
     return out
-
-
-def starter_spec(
-    columns: Mapping[str, bool], data_path: str, kpi: str | None = None
-) -> dict[str, Any]:
-    """Guess a starter spec from column names by convention.
-
-    ``columns`` maps each column name to whether it is numeric. ``date``/``week``
-    become the date, ``geo``/``population`` are recognised, ``*_spend`` columns
-    become channels, ``revenue``/``sales``/``conversions`` the KPI, and other
-    numeric columns controls. Raises :class:`SpecError` when no date, KPI or
-    spend column can be found, saying which flag or column name fixes it.
-    """
-    names = list(columns)
-    lower = {name.lower(): name for name in names}
-    date = next((lower[c] for c in ("date", "week", "date_week", "time", "ds") if c in lower), None)
-    if date is None:
-        raise SpecError(
-            f"No date column found among {names}; name it `date` or `week`, "
-            "or write the spec by hand."
-        )
-    if kpi is None:
-        kpi = next((lower[c] for c in ("revenue", "sales", "conversions") if c in lower), None)
-        if kpi is None:
-            raise SpecError(
-                f"No KPI column (revenue, sales or conversions) among {names}; pass --kpi COLUMN."
-            )
-    elif kpi not in columns:
-        raise SpecError(f"--kpi {kpi!r} is not a column; columns are {names}.")
-    geo = lower.get("geo")
-    population = lower.get("population") if geo else None
-    channels: dict[str, Any] = {}
-    for name in names:
-        if name.lower().endswith("_spend") and len(name) > len("_spend"):
-            channel = name[: -len("_spend")]
-            entry: dict[str, Any] = {"spend": name}
-            for suffix in ("_impressions", "_impression", "_exposure", "_grps"):
-                if channel + suffix in columns:
-                    entry["exposure"] = channel + suffix
-            channels[channel] = entry
-    if not channels:
-        raise SpecError(
-            f"No spend columns found among {names}; name them CHANNEL_spend (e.g. tv_spend)."
-        )
-    used = {date, kpi, geo, population} | {c["spend"] for c in channels.values()}
-    used |= {c["exposure"] for c in channels.values() if "exposure" in c}
-    kpi_type = "conversions" if kpi.lower() == "conversions" else "revenue"
-    revenue_per_kpi = None
-    if kpi_type == "conversions":
-        revenue_per_kpi = next(
-            (lower[c] for c in ("revenue_per_conversion", "revenue_per_kpi") if c in lower), None
-        )
-        used.add(revenue_per_kpi)
-    controls = [name for name in names if columns[name] and name not in used]
-    data: dict[str, Any] = {"path": data_path, "date": date, "kpi": kpi, "kpi_type": kpi_type}
-    if revenue_per_kpi:
-        data["revenue_per_kpi"] = revenue_per_kpi
-    if geo:
-        data["geo"] = geo
-    if population:
-        data["population"] = population
-    data["controls"] = controls
-    return {
-        "data": data,
-        "channels": channels,
-        "sampler": asdict(GEO_STARTER_SAMPLER if geo else SamplerSpec()),
-        "holdout": {"periods": 0},
-        "model": asdict(ModelSpec()),
-    }

@@ -7,7 +7,8 @@ import math
 import pytest
 
 from mixscope.errors import SpecError
-from mixscope.spec import GEO_STARTER_SAMPLER, PriorSpec, SamplerSpec, load_spec, parse_spec, starter_spec
+from mixscope.spec import PriorSpec, SamplerSpec, load_spec, parse_spec
+from mixscope.starter import GEO_STARTER_SAMPLER, starter_spec
 
 BASE = {
     "data": {"path": "data.csv", "kpi": "revenue", "controls": ["price"]},

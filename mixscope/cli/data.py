@@ -50,7 +50,8 @@ def init(
 def _starter_spec_for_file(data: Path, path_in_spec: str, kpi: str | None) -> dict[str, Any]:
     """Read a data file and guess a starter spec (as a dict) from its columns."""
     from mixscope.data import load_table
-    from mixscope.spec import DataSpec, starter_spec
+    from mixscope.spec import DataSpec
+    from mixscope.starter import starter_spec
 
     frame = load_table(DataSpec(path=data.resolve()))
     columns = {name: pd.api.types.is_numeric_dtype(frame[name]) for name in frame.columns}

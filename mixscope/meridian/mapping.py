@@ -3,7 +3,7 @@
 A Meridian user already wrote this once, as Meridian's ``CoordToColumns``
 (time, geo, KPI, revenue per KPI, media, spend, controls, population). By
 default it is guessed from Meridian's naming conventions, the way ``mixscope
-init`` guesses a spec (:func:`mixscope.spec.starter_spec`): ``time``, ``geo``,
+init`` guesses a spec (:func:`mixscope.starter.starter_spec`): ``time``, ``geo``,
 ``population``, ``conversions`` or ``revenue``, ``revenue_per_conversion``,
 ``CHANNEL_impression`` and ``CHANNEL_spend`` for each of the fit's channels,
 and the fit's own control names. A TOML file overrides any of it::
@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from mixscope.errors import SpecError, did_you_mean
-from mixscope.spec import RunSpec, SamplerSpec, parse_spec, starter_spec
+from mixscope.spec import RunSpec, SamplerSpec, parse_spec
+from mixscope.starter import starter_spec
 
 KPI_TYPES = ("non_revenue", "revenue")
 ADSTOCK_DECAYS = ("geometric",)  # Meridian's "binomial" has no mixscope counterpart yet
@@ -148,7 +149,7 @@ def guess_mapping(
 ) -> ColumnMapping:
     """The data's columns for a fit with these ``channels`` and ``controls``, by Meridian's conventions.
 
-    The conventions are ``mixscope init``'s (:func:`mixscope.spec.starter_spec`)
+    The conventions are ``mixscope init``'s (:func:`mixscope.starter.starter_spec`)
     plus Meridian's: each channel's media is ``CHANNEL_impression`` and its spend
     ``CHANNEL_spend``, and the controls are the fit's own (Meridian names each
     control by its column). ``overrides`` (a mapping file's ``[columns]``) win.

@@ -50,7 +50,8 @@ def test_geo_recovers_true_roi_on_a_zoo_truth(tmp_path):
     import tomli_w
 
     from mixscope.simulate import draw_case
-    from mixscope.spec import load_spec, starter_spec
+    from mixscope.spec import load_spec
+    from mixscope.starter import starter_spec
 
     case = next(c for c in (draw_case(seed, n_geos=4) for seed in range(101, 200)) if c.confounder is None)
     simulated = case.simulate()

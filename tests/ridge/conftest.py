@@ -36,7 +36,8 @@ def write_zoo_project(seed: int, folder, lift_tests: bool = False):
 
     from mixscope.data import load_dataset
     from mixscope.simulate import draw_case
-    from mixscope.spec import load_spec, starter_spec
+    from mixscope.spec import load_spec
+    from mixscope.starter import starter_spec
 
     case = draw_case(seed)
     simulated = case.simulate(case.lift_tests() if lift_tests else ())
