@@ -37,7 +37,6 @@ _NUMBER = re.compile(
 )
 _SCALE = {"k": 1e3, "K": 1e3, "thousand": 1e3, "m": 1e6, "M": 1e6, "million": 1e6, "B": 1e9, "bn": 1e9,
           "billion": 1e9}
-_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _FACT_REF = re.compile(r"\[[A-Za-z0-9_.\-]+\]")
 _QUOTED = re.compile(r"[\"“”]([^\"“”]{1,80})[\"“”]")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
