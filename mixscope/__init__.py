@@ -1,8 +1,28 @@
 """mixscope: Bayesian marketing mix modelling as a persistent, queryable decision tool.
 
-Stages, each a subpackage: ``data`` (load + validation gate), ``transforms``
-(adstock, saturation), ``model`` (NumPyro MMM, fit, run directories),
-``surface`` (the stored prediction space and its JAX-free runtime queries).
+The subpackages follow the pipeline, data -> transforms -> model -> surface -> plan
+-> insights/report/serve:
+
+- ``data``: load a table, the validation gate, and the arrays a run models.
+- ``transforms``: adstock and saturation, pure JAX functions.
+- ``model``: the NumPyro MMM, NUTS fitting, diagnostics and run directories.
+- ``calibration``: lift-test experiments, the evidence report and which test to run next.
+- ``ridge``: the frequentist engine (OLS/ridge/lasso with a Robyn-style search).
+- ``meridian``: a fitted Google Meridian model imported as a mixscope run.
+- ``simulate``: simulated data with known truth, and the truth zoo that scores recovery.
+- ``surface``: the stored prediction space and its JAX-free runtime queries.
+- ``plan``: allocation under constraints, the efficient frontier, marginal returns.
+- ``insights``: a local LLM explains a run and answers questions; every number is verified.
+- ``report``: the self-contained HTML report.
+- ``serve``: the web planner (FastAPI) answered from the stored surface.
+- ``cli``: the ``mixscope`` command line, one module per domain.
+- ``examples``: the bundled simulated data ``mixscope init --example`` copies.
+
+Beside them: ``spec`` (the TOML run spec), ``starter`` (``init``'s guessed spec),
+``metrics`` (one definition of each business metric), ``engines`` (which engine made
+a run), ``run_files`` and ``storage`` (run directories on disk), ``errors`` (messages
+meant for users) and ``xla`` (:func:`mixscope.xla.configure_xla`: XLA flags, set only
+when asked; importing mixscope changes no environment variable).
 
 Public names are imported lazily so that the runtime path (surface queries,
 planning, the web planner) never pays for, or depends on, JAX and NumPyro.
