@@ -74,17 +74,14 @@ class ChannelSpec:
 class SamplerSpec:
     chains: int = 4
     warmup: int = 500
-    # 1,000 draws a chain: at 500 the minimum bulk ESS fell under the 400 alarm on 3 of 8
-    # truth-zoo cases with the default priors and smooth baseline (325-361), at 1,000 none.
+    # Defaults chosen on the benches (figures in bench/results/HISTORY.md): fewer draws let
+    # the bulk ESS fall under its alarm, a lower target_accept the divergences over theirs.
     draws: int = 1000
     seed: int = 0
-    # 0.85 left 25 divergent transitions (1.25%, over the alarm) on the national
-    # bench fit against 7 at 0.9, for ~20% more leapfrog steps (bench/fit.py).
     target_accept: float = 0.9
     max_tree_depth: int = 8
     # One dense mass-matrix block over the national parameters (mixscope.model.initial):
-    # on the bench model half the leapfrog steps per draw and ~1.7x the bulk ESS per
-    # second of a diagonal one (divergences measured at target_accept 0.85: ~0.5% against ~0.2%).
+    # fewer leapfrog steps per draw and more bulk ESS per second than a diagonal one.
     dense_mass: bool = True
 
 
@@ -95,9 +92,9 @@ class HoldoutSpec:
 
 @dataclass(frozen=True)
 class ModelSpec:
-    # A baseline that drifts between knots every 8 periods: on the truth zoo (8 cases, half
-    # with spend chasing hidden demand) mean absolute ROI error 0.91 -> 0.74 and 90% coverage
-    # 86% -> 93% against a linear trend (bench/zoo.py; README, "The truth zoo").
+    # A baseline that drifts between knots every 8 periods: on the truth zoo (half the cases
+    # with spend chasing hidden demand) it recovers ROI better than a linear trend
+    # (bench/results/HISTORY.md; README, "The truth zoo").
     trend: str = "smooth"
     trend_knots: int = 4
     seasonality_order: int = 2

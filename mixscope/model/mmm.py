@@ -304,8 +304,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
         intercept_mean = numpyro.sample("intercept_mean", dist.Normal(0.5, 1.0))
         # Zero-avoiding priors on the geo spreads (median 5% of the scaled KPI here,
         # 13% on media effects below): geos always differ somewhat, and a HalfNormal's
-        # mass at zero made a funnel with the offsets (bench/fit.py geo-40:
-        # min bulk ESS 364 -> 847, on intercept_sd, 155 -> 140 s wall).
+        # mass at zero made a funnel with the offsets (bench/results/HISTORY.md).
         intercept_sd = numpyro.sample("intercept_sd", dist.LogNormal(-3.0, 1.0))
         offset = numpyro.sample("intercept_offset", dist.Normal(0.0, 1.0).expand([n_geos]))
         params["intercept"] = numpyro.deterministic(
@@ -366,7 +365,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
 
     # ROI channels: derive the national coefficient so the model's ROI equals the draw.
     # Multiply-and-sum over the contiguous time axis rather than einsums, which
-    # became batched dot calls (bench/fit.py geo-40, warm cache: 169 -> 134 s).
+    # became slower batched dot calls (bench/results/HISTORY.md).
     revenue_per_beta = (
         (saturated * inputs.outcome_weight[None]).sum(axis=-1) * geo_multiplier.T
     ).sum(axis=-1)

@@ -192,12 +192,9 @@ def _check_feasible(spend: np.ndarray, bounds: Bounds) -> None:
         raise PlanError("The optimiser could not find a plan satisfying every constraint.")
 
 
-# The default decision rule, chosen on the truth zoo (bench/zoo.py, see the README):
-# maximise the expected outcome, and keep the current mix unless the best plan beats
-# it with this probability. Zoo national-01..08, share of the true achievable uplift
-# at +-30% (median / min): this rule 0.77 / -0.90, expected outcome less one sd of the
-# gain 0.41 / -0.90, less two sd 0.17 / 0.00; with lift tests 0.99 / -1.78 against
-# 0.98 / -1.82 for one sd.
+# The default decision rule, chosen on the truth zoo (bench/zoo.py; the comparison with
+# risk-averse objectives is in bench/results/HISTORY.md and the README): maximise the
+# expected outcome, and keep the current mix unless the best plan beats it with this probability.
 DEFAULT_OBJECTIVE = Objective("mean")
 MIN_CONFIDENCE = 0.8
 

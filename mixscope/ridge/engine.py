@@ -59,9 +59,8 @@ DEFAULT_CANDIDATES = 5
 MAX_FRONT_LISTED = 200  # Pareto-front points written to summary.json
 # How closely a bootstrap replicate's transforms follow the chosen candidate's
 # (normal-score correlation over the search box; 1 = held fixed, 0 = anywhere in it).
-# Truth zoo, 24 national cases at the defaults (mean |relative ROI error| of the
-# summary means, 90% coverage): 0.5 gave 0.95 and 83%, 0.25 gave 0.88 and 84%;
-# the data barely tell transforms apart, so the replicates lean on the search box.
+# The data barely tell transforms apart, so the replicates lean on the search box; 0.25
+# recovered ROI better than 0.5 on the truth zoo (bench/results/HISTORY.md).
 TRANSFORM_KINSHIP = 0.25
 
 

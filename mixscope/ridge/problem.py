@@ -45,15 +45,9 @@ from mixscope.spec import RunSpec
 # shared by all channels plus its own deviation, ROI_c / centre_c = level + own_c, with
 # level ~ N(1, ROI_LEVEL_SD²) and own_c ~ N(0, ROI_OWN_SD²) (both scaled by the channel's
 # prior log-sd over the default's, so a tighter spec prior binds harder): the channels
-# the data inform move the level, and the ones they barely inform follow it.
-# Measured with the TRUE transforms on the zoo's 24 national cases, mean |relative ROI
-# error|: free non-negative least squares 1.48 (a channel worth 1% of revenue under 5%
-# weekly noise is not identified); any shrinkage towards the prior centre about halves
-# it: independent N(centre, (0.9 centre)²) 0.82, this prior 0.84 (own sd 0.2 / 0.3 /
-# 0.7: 0.84 / 0.83 / 0.86; level sd 0.5 / 3: 0.78 / 0.88). An oracle giving every channel
-# the true mean ROI: 0.57. Own sd 0.5 rather than 0.3 for coverage: with transforms
-# drawn per replicate, 90% intervals held the truth in 76% of channels against 72%, for
-# 0.86 against 0.81 error (a plain-NumPy prototype of the replicates, same cases).
+# the data inform move the level, and the ones they barely inform follow it. Without
+# shrinkage a channel worth 1% of revenue is not identified; own sd 0.5 rather than 0.3
+# buys interval coverage for a little error (the zoo figures: bench/results/HISTORY.md).
 ROI_OWN_SD = 0.5
 ROI_LEVEL_SD = 1.0
 SWEEPS = 25  # coordinate-descent passes; the final polish makes the solution exact (see regression)

@@ -16,10 +16,8 @@ from mixscope.errors import MixscopeError
 
 LOOPBACK = "127.0.0.1"
 # What-if answers come from this many posterior draws (a fixed, seeded subset) when the surface has more:
-# a query's cost stays bounded whatever the posterior's size. On the 2-core bench machine (shared with
-# another CPU-bound job), 32 saturating clients get 1,200-1,800 answers/s with a p99 of 34-45 ms from
-# 1,000 of 2,000 draws, against 1,100-1,400/s and 41-48 ms from every draw; the intervals move by a
-# median 1% of their width, 12% at worst (bench/results/serve.jsonl). Planning uses every draw.
+# a query's cost stays bounded whatever the posterior's size, and the intervals barely move
+# (bench/serve.py; figures in bench/results/HISTORY.md). Planning uses every draw.
 DEFAULT_LIVE_DRAWS = 1000
 
 
