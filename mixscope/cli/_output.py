@@ -57,16 +57,12 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def emit_json(payload: Any) -> None:
+    """``payload`` as indented JSON on stdout, the whole of a ``--json`` command's output."""
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
 
 
-def cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-    return str(value)
-
-
 def interval(summary: dict[str, Any], fmt: str = ",.0f") -> str:
+    """A ``{mean, ci_90}`` summary as "mean [low, high]"."""
     low, high = summary["ci_90"]
     return f"{number_text(summary['mean'], fmt)} [{number_text(low, fmt)}, {number_text(high, fmt)}]"
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from mixscope.cli._app import app
-from mixscope.cli._output import cell, emit_json, friendly_errors, interval, out
+from mixscope.cli._output import emit_json, friendly_errors, interval, out
 from mixscope.errors import MixscopeError
 
 
@@ -114,5 +115,12 @@ def query(
     for column in frame.columns:
         table.add_column(str(column))
     for row in frame.head(limit).itertuples(index=False):
-        table.add_row(*[cell(v) for v in row])
+        table.add_row(*[_cell(v) for v in row])
     out.print(table)
+
+
+def _cell(value: Any) -> str:
+    """A query result's value as a table cell: large numbers with separators, others to 4 digits."""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    return str(value)
