@@ -6,21 +6,13 @@ the network, so it needs a token (:func:`check_bind`).
 
 from __future__ import annotations
 
-import gc
 import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 from mixscope.errors import MixscopeError
-
-LOOPBACK = "127.0.0.1"
-# What-if answers come from this many posterior draws (a fixed, seeded subset) when the surface has more:
-# a query's cost stays bounded whatever the posterior's size. On the 2-core bench machine (shared with
-# another CPU-bound job), 32 saturating clients get 1,200-1,800 answers/s with a p99 of 34-45 ms from
-# 1,000 of 2,000 draws, against 1,100-1,400/s and 41-48 ms from every draw; the intervals move by a
-# median 1% of their width, 12% at worst (bench/results/serve.jsonl). Planning uses every draw.
-DEFAULT_LIVE_DRAWS = 1000
+from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap
 
 
 def is_loopback(host: str) -> bool:
@@ -46,18 +38,6 @@ def check_bind(host: str, token: str | None) -> None:
 def check_workers(workers: int) -> None:
     if workers < 1:
         raise MixscopeError(f"--workers must be 1 or more, got {workers}.")
-
-
-def freeze_startup_heap() -> None:
-    """Take everything loaded so far out of the garbage collector's sight.
-
-    FastAPI, NumPy, SciPy and pandas leave about 140k long-lived objects; Python's
-    full collection walks them all (about 90 ms on the 2-core machine, once every
-    few thousand requests), and every request in flight waits for it: a p99 spike.
-    None of them will ever be garbage, so they need not be walked.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def generate_token() -> str:
