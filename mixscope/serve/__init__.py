@@ -6,23 +6,12 @@ the network, so it needs a token (:func:`check_bind`).
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 from mixscope.errors import MixscopeError
-from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap
-
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a hostname resolving who knows where: treat as exposed
+from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap, is_loopback
 
 
 def check_bind(host: str, token: str | None) -> None:

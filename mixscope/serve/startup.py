@@ -1,8 +1,9 @@
-"""What the planner's server process starts with, shared by the CLI entry and the app factory."""
+"""What the planner's server process starts with (address, draws, heap), for the CLI entry and the app."""
 
 from __future__ import annotations
 
 import gc
+import ipaddress
 
 LOOPBACK = "127.0.0.1"
 # What-if answers come from this many posterior draws (a fixed, seeded subset) when the surface has more:
@@ -11,6 +12,16 @@ LOOPBACK = "127.0.0.1"
 # 1,000 of 2,000 draws, against 1,100-1,400/s and 41-48 ms from every draw; the intervals move by a
 # median 1% of their width, 12% at worst (bench/results/serve.jsonl). Planning uses every draw.
 DEFAULT_LIVE_DRAWS = 1000
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a hostname resolving who knows where: treat as exposed
 
 
 def freeze_startup_heap() -> None:
