@@ -188,8 +188,8 @@ def fit(
 ) -> None:
     """Fit the MMM (Bayesian, or --engine ridge) and save a run directory (atomically)."""
     from mixscope.data import load_dataset
-    from mixscope.model.fit import fit as fit_model
-    from mixscope.model.run import check_target, save_run
+    from mixscope.pipeline import fit as fit_model
+    from mixscope.run import check_target, save_run
     from mixscope.spec import load_spec
 
     spec = load_spec(spec_path).with_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed)
@@ -226,7 +226,7 @@ def fit(
             seed=spec.sampler.seed, pick=pick,
         )
     else:
-        result = fit_model(spec, dataset, progress=not as_json)
+        result = fit_model(spec, dataset, progress=not as_json, data_warnings=report.warnings)
     save_run(result, run_dir, overwrite=overwrite)
     summary = result.summary
     if as_json:
@@ -525,7 +525,7 @@ def evidence(
 ) -> None:
     """Per channel: prior vs posterior ROI, how much data and experiments moved it."""
     from mixscope.calibration.evidence import evidence_report
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     report = evidence_report(load_run(run_dir))
     if as_json:
@@ -581,7 +581,7 @@ def next_test_command(
 ) -> None:
     """Rank channels by the expected value of a lift test; recommend the best one."""
     from mixscope.calibration.next_test import next_test
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     report = next_test(load_run(run_dir), weeks=weeks, change=change, standard_error=se)
     if as_json:

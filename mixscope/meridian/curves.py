@@ -62,7 +62,7 @@ def plan_outcome(run: Any, multipliers: np.ndarray) -> np.ndarray:
 
 def _imported(run: Any) -> Any:
     from mixscope.meridian.equations import ENGINE
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     if isinstance(run, str | Path):
         run = load_run(run)

@@ -1,4 +1,4 @@
-"""The Bayesian MMM: inputs, NumPyro model, NUTS fitting, diagnostics and runs."""
+"""The Bayesian MMM: inputs, NumPyro model (lift-test likelihood included), NUTS sampling, diagnostics."""
 
 import os
 
@@ -20,20 +20,21 @@ if "xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
 
 
 from mixscope.model.diagnostics import Diagnostics
-from mixscope.model.fit import FitResult, fit
+from mixscope.model.fit import Posterior, prepare, sample
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, expected_kpi, mmm_model
 
 __all__ = [
     "Diagnostics",
-    "FitResult",
     "ModelConfig",
     "ModelInputs",
+    "Posterior",
     "Scaling",
     "build_config",
     "build_inputs",
     "compute_scaling",
     "expected_kpi",
-    "fit",
     "mmm_model",
+    "prepare",
+    "sample",
 ]

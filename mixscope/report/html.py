@@ -75,7 +75,7 @@ def check_output(output: str | Path) -> Path:
 
 def build_report(run_dir: str | Path, narrative: bool = True) -> Report:
     """Read a run directory (and its surface, if built) into a :class:`Report`."""
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     run_dir = Path(run_dir)
     run = load_run(run_dir)
