@@ -69,7 +69,7 @@ def scenario(folder: Path, seed: int, sampler: dict):
 def run_seed(seed: int, modes: list[str], sampler: dict) -> dict[str, dict]:
     from mixscope.calibration import load_experiments
     from mixscope.data import load_dataset
-    from mixscope.model import fit
+    from mixscope.pipeline import fit
 
     folder = Path(tempfile.mkdtemp(prefix="mixscope-calibration-"))
     spec, truth = scenario(folder, seed, sampler)

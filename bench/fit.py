@@ -53,7 +53,7 @@ def run_case(
     import numpy as np
 
     from mixscope.data import load_dataset
-    from mixscope.model import fit
+    from mixscope.pipeline import fit
     from mixscope.simulate import write_simulated_project
     folder = Path(tempfile.mkdtemp())
     sampler = {"chains": chains, "warmup": warmup, "draws": draws, "seed": 0,

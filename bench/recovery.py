@@ -59,9 +59,9 @@ TARGETS = (
 def run_seed(seed: int, truth_name: str, sampler: dict) -> dict[str, dict]:
     from mixscope.calibration import load_experiments
     from mixscope.data import load_dataset
-    from mixscope.model import fit
-    from mixscope.model.run import save_run
+    from mixscope.pipeline import fit
     from mixscope.plan import Constraints
+    from mixscope.run import save_run
     from mixscope.simulate import (
         DEFAULT_TRUTH,
         MISALLOCATED_TRUTH,

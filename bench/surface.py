@@ -42,8 +42,8 @@ TARGETS = (
 
 def fit_bench_run(folder: Path) -> Path:
     from mixscope.data import load_dataset
-    from mixscope.model import fit
-    from mixscope.model.run import save_run
+    from mixscope.pipeline import fit
+    from mixscope.run import save_run
     from mixscope.simulate import write_simulated_project
 
     sampler = {"chains": 4, "warmup": 500, "draws": 500, "seed": 0}

@@ -97,9 +97,9 @@ def fit_run(engine: str, calibrated: bool, spec_path: Path, lifts: Path, out: Pa
     """Fit one engine (with or without the lift tests) and build its surface; returns the run folder."""
     from mixscope.calibration import load_experiments
     from mixscope.data import load_dataset
-    from mixscope.model import fit
-    from mixscope.model.run import save_run
+    from mixscope.pipeline import fit
     from mixscope.ridge import fit_ridge
+    from mixscope.run import save_run
     from mixscope.spec import load_spec
     from mixscope.surface.build import SurfaceOptions, build_surface
 
@@ -126,8 +126,8 @@ def fit_run(engine: str, calibrated: bool, spec_path: Path, lifts: Path, out: Pa
 
 def score_run(run_dir: Path, simulated) -> dict[str, Any]:
     """ROI accuracy and the default plans' true value for one fitted run."""
-    from mixscope.model.run import load_run
     from mixscope.plan import Constraints, Objective, optimize
+    from mixscope.run import load_run
     from mixscope.simulate import true_surface
     from mixscope.simulate.scoring import true_optimum_value
     from mixscope.surface import Surface

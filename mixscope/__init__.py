@@ -40,17 +40,17 @@ warnings.filterwarnings("ignore", message="ArviZ is undergoing", category=Future
 __version__ = "0.1.0"
 
 _PUBLIC = {
-    "FitResult": "mixscope.model.fit",
-    "Run": "mixscope.model.run",
+    "FitResult": "mixscope.run",
+    "Run": "mixscope.run",
     "RunSpec": "mixscope.spec",
     "Surface": "mixscope.surface.runtime",
     "build_surface": "mixscope.surface.build",
-    "fit": "mixscope.model.fit",
+    "fit": "mixscope.pipeline",
     "load_dataset": "mixscope.data",
-    "load_run": "mixscope.model.run",
+    "load_run": "mixscope.run",
     "load_spec": "mixscope.spec",
     "parse_spec": "mixscope.spec",
-    "save_run": "mixscope.model.run",
+    "save_run": "mixscope.run",
     "validate_frame": "mixscope.data",
 }
 

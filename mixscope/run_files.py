@@ -2,7 +2,7 @@
 
 Commands that read parts of a run without loading it whole (``whatif``,
 ``query``, ``explain``, the web planner) check it here, as strictly as
-:func:`mixscope.model.run.load_run` does: every file the run's manifest lists
+:func:`mixscope.run.load_run` does: every file the run's manifest lists
 must match its checksum, and the manifest must list every file a run has.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from mixscope.errors import RunError
 from mixscope.storage import recover_interrupted_write, sha256_file, verify_files
 
-# The files of every run (mixscope.model.run writes them; a test holds the two lists equal).
+# The files of every run (mixscope.run writes them; a test holds the two lists equal).
 RUN_FILES = ("spec.toml", "data.parquet", "posterior.nc", "predictions.parquet", "summary.json")
 RUN_MANIFEST = "manifest.json"
 _REFIT = "Re-run `mixscope fit` to rebuild the run."

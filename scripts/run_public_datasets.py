@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from mixscope.data import load_dataset
-from mixscope.model import fit
+from mixscope.pipeline import fit
 from mixscope.spec import load_spec
 from mixscope.xla import configure_xla
 

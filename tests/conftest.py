@@ -25,7 +25,7 @@ def national_case(tmp_path_factory):
 @pytest.fixture(scope="session")
 def national_fit(national_case):
     from mixscope.data import load_dataset
-    from mixscope.model import fit
+    from mixscope.pipeline import fit
 
     _, spec, truth = national_case
     dataset, _ = load_dataset(spec)
@@ -35,7 +35,7 @@ def national_fit(national_case):
 @pytest.fixture(scope="session")
 def national_run_dir(national_fit, tmp_path_factory):
     """The shared national fit saved as a run directory (tests must not modify it)."""
-    from mixscope.model.run import save_run
+    from mixscope.run import save_run
 
     result, _ = national_fit
     return save_run(result, tmp_path_factory.mktemp("national_run") / "run")

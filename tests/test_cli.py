@@ -51,6 +51,22 @@ def test_init_validate_fit_json(tmp_path):
     assert again.exit_code == 2 and "--overwrite" in again.stderr
 
 
+def test_fit_records_data_warnings_in_the_run_summary(tmp_path):
+    """The data gate's warnings are printed before the fit and kept in summary.json["warnings"]."""
+    from mixscope.simulate import write_simulated_project
+
+    sampler = {"chains": 1, "warmup": 30, "draws": 20}
+    spec, _, _ = write_simulated_project(tmp_path / "short", 1, 80, 0, sampler)  # < 2 years: a warning
+    run_dir = tmp_path / "run"
+    result = invoke("fit", spec, "--out", run_dir, "--json")
+    assert result.exit_code == 0, result.output
+    assert "data warning:" in result.stderr and "less than two years" in result.stderr
+    warnings = json.loads((run_dir / "summary.json").read_text())["warnings"]
+    data = [w for w in warnings if w.startswith("DATA [limited_history]: ")]
+    assert len(data) == 1 and "80 weekly periods" in data[0]
+    assert any("DIAGNOSTICS FAILED" in w for w in warnings)  # the others are kept beside it
+
+
 def test_validate_data_file_directly_reports_errors(tmp_path):
     from mixscope.simulate import simulate
 

@@ -25,16 +25,17 @@ import numpy as np
 from scipy import stats
 
 from mixscope.calibration.experiments import Experiment
+from mixscope.calibration.lift import build_lift_inputs
+from mixscope.calibration.priors import roi_priors
 from mixscope.data.dataset import Dataset
-from mixscope.engines import require_native
-from mixscope.model.evaluate import flatten_draws
+from mixscope.model.evaluate import flatten_draws, posterior_lift
 from mixscope.model.inputs import build_inputs, compute_scaling
-from mixscope.model.mmm import ModelConfig, build_config
+from mixscope.model.mmm import ModelConfig, build_config, mmm_model
+from mixscope.run import Run, require_native
 from mixscope.spec import RunSpec
 
 PRIOR_DRIVEN_SD_RATIO = 0.7  # posterior sd above 70% of the prior's: the data barely narrowed it
 PRIOR_DRIVEN_KL = 0.3  # ...and it barely moved (nats; 0.3 ~ a shift of 0.8 prior sd at equal width)
-PSIS_K_RELIABLE = 0.7  # Pareto k above this: the reweighted "without experiments" view is unreliable
 _Z90 = stats.norm.ppf(0.95)
 
 
@@ -115,8 +116,6 @@ def prior_roi_draws(spec: RunSpec, dataset: Dataset, n_draws: int = 1000, seed: 
     import jax
     from numpyro.infer import Predictive
 
-    from mixscope.model.mmm import mmm_model
-
     scaling = compute_scaling(dataset)
     inputs, config = build_inputs(dataset, spec, scaling), build_config(spec, dataset)
     predictive = Predictive(mmm_model, num_samples=n_draws, return_sites=["channel_roi"])
@@ -151,9 +150,6 @@ def calibration_summary(
     (``(draw, channel)`` posterior ROI), ``identification`` says per tested
     channel what its tests pin and what they leave open (:func:`identification`).
     """
-    from mixscope.calibration.lift import build_lift_inputs, posterior_lift
-    from mixscope.calibration.priors import roi_priors
-
     scaling = compute_scaling(dataset)
     inputs, config = build_inputs(dataset, spec, scaling), build_config(spec, dataset)
     lift = build_lift_inputs(experiments, dataset, scaling, inputs)
@@ -264,11 +260,11 @@ def identification(
 # --------------------------------------------------------------------------- the report
 
 
-def evidence_report(run: Any) -> EvidenceReport:
+def evidence_report(run: Run) -> EvidenceReport:
     """Prior vs posterior ROI per channel for a loaded run (:func:`mixscope.load_run`)."""
     require_native(run, "evidence")
     spec, dataset = run.spec, run.dataset
-    experiments: tuple[Experiment, ...] = tuple(getattr(run, "experiments", ()) or ())
+    experiments = run.experiments
     config = build_config(spec, dataset)
     prior_mu, prior_sd = _prior_log_moments(spec, dataset, config)
     posterior = run.idata.posterior
@@ -310,13 +306,11 @@ def evidence_report(run: Any) -> EvidenceReport:
 
 
 def _log_weights_without_experiments(
-    run: Any, experiments: Sequence[Experiment], config: ModelConfig, roi: np.ndarray
+    run: Run, experiments: Sequence[Experiment], config: ModelConfig, roi: np.ndarray
 ) -> np.ndarray:
     """``(draw,)`` log importance weights turning the calibrated posterior into the uncalibrated one."""
     spec, dataset = run.spec, run.dataset
     if spec.calibration.mode == "prior":
-        from mixscope.calibration.priors import roi_priors
-
         log_w = np.zeros(roi.shape[0])
         for channel, evidence in roi_priors(experiments, dataset).items():
             c = config.channels.index(channel)
@@ -327,8 +321,6 @@ def _log_weights_without_experiments(
             log_roi = np.log(roi[:, c])
             log_w += stats.norm.logpdf(log_roi, mu, sigma) - stats.norm.logpdf(log_roi, exp_mu, exp_sigma)
         return log_w
-    from mixscope.calibration.lift import build_lift_inputs, posterior_lift
-
     scaling = compute_scaling(dataset)
     lift = build_lift_inputs(experiments, dataset, scaling, build_inputs(dataset, spec, scaling))
     implied_kpi = posterior_lift(flatten_draws(run.idata.posterior), lift, config)

@@ -1,15 +1,10 @@
-"""Model-implied lift of an experiment: the lift-test likelihood's mean.
+"""Lift-test experiments as the model's lift inputs (:class:`~mixscope.model.inputs.LiftInputs`).
 
-For an experiment on channel ``c`` the model-implied lift is
-
-    sum over geos in the test, periods t (the window and the carryover after it) of
-        kpi_scale[g] * beta[g, c] * (sat(media with the test)[g, t, c] - sat(media without it)[g, t, c])
-
-where ``sat`` is the channel's adstock then saturation; "without it" is the
-data's media minus the test's change, spread over the window. Only the window
-and ``max_lag - 1`` periods either side can differ, so each experiment is
-evaluated on a short slice of media around its window rather than the whole
-history: the model pays for an experiment in proportion to its length.
+The model-implied lift itself, the likelihood's mean, is part of the model
+(:func:`mixscope.model.mmm.implied_lift`): the media with and without each
+test, on a short slice around its window. "Without it" is the data's media
+minus the test's change, spread over the window; only the window and
+``max_lag - 1`` periods either side can differ.
 
 The spend delta is turned into media units through the channel's media/spend
 ratio in the window (exposure channels), and spread over the window's cells
@@ -19,50 +14,14 @@ shows none, as in a full holdout).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import jax
-import jax.numpy as jnp
 import numpy as np
-from jax import Array
 
 from mixscope.calibration.experiments import Experiment
 from mixscope.data.dataset import Dataset
-from mixscope.model.evaluate import draw_chunks
-from mixscope.model.inputs import ModelInputs, Scaling
-from mixscope.model.mmm import ModelConfig, saturated_media
-
-LIFT_SITE = "experiment_lift"  # deterministic site: model-implied lift, in lift units
-
-
-@dataclass(frozen=True, eq=False)
-class LiftInputs:
-    """Experiments as arrays the model reads.
-
-    Attributes:
-        media: ``(experiment, geo, window, channel)`` scaled media around each
-            test window, as the data shows it (the test included).
-        counterfactual: the same with the test's change removed from its channel.
-        channel: ``(experiment,)`` index of the tested channel.
-        geo_weight: ``(experiment, geo)`` KPI units per scaled KPI unit divided by
-            ``unit``, zero for geos outside the test.
-        observed: ``(experiment,)`` measured lift in lift units (KPI / ``unit``).
-        standard_error: ``(experiment,)`` in lift units.
-        unit: KPI units per lift unit, so the likelihood works on numbers near one.
-    """
-
-    media: np.ndarray
-    counterfactual: np.ndarray
-    channel: np.ndarray
-    geo_weight: np.ndarray
-    observed: np.ndarray
-    standard_error: np.ndarray
-    unit: float
-
-    @property
-    def n_experiments(self) -> int:
-        return len(self.channel)
+from mixscope.model.inputs import LiftInputs, ModelInputs, Scaling
 
 
 @dataclass(frozen=True)
@@ -75,9 +34,6 @@ class _Change:
     with_test: np.ndarray
     without: np.ndarray
     geo_mask: np.ndarray
-
-
-# --------------------------------------------------------------------------- building
 
 
 def spend_delta_cells(experiment: Experiment, dataset: Dataset) -> np.ndarray:
@@ -196,32 +152,3 @@ def build_lift_inputs(
         np.array([e.incremental_kpi for e in experiments]),
         np.array([e.standard_error for e in experiments]),
     )
-
-
-# --------------------------------------------------------------------------- evaluation
-
-
-def implied_lift(params: Mapping[str, Array], lift: LiftInputs, config: ModelConfig) -> Array:
-    """``(experiment,)`` model-implied lift, in lift units, for one parameter draw.
-
-    ``params`` needs the transform parameters and ``beta_media`` ``(geo or 1, channel)``.
-    """
-    n_experiments, n_geos, width, n_channels = lift.media.shape
-    both = jnp.concatenate([jnp.asarray(lift.media), jnp.asarray(lift.counterfactual)], axis=0)
-    # saturated_media works on (geo, time, channel); experiments × geos are a batch of "geos".
-    saturated = saturated_media(params, both.reshape(-1, width, n_channels), config)
-    saturated = saturated.reshape(2, n_experiments, n_geos, width, n_channels)
-    difference = (saturated[0] - saturated[1]).sum(axis=2)  # (experiment, geo, channel)
-    channel = jnp.asarray(lift.channel)
-    tested = jnp.take_along_axis(difference, channel[:, None, None], axis=2)[..., 0]
-    beta = jnp.broadcast_to(params["beta_media"], (n_geos, n_channels))[:, channel].T
-    return (tested * beta * lift.geo_weight).sum(axis=-1)
-
-
-def posterior_lift(
-    draws: Mapping[str, np.ndarray], lift: LiftInputs, config: ModelConfig, chunk_size: int = 512
-) -> np.ndarray:
-    """``(draw, experiment)`` model-implied lift in KPI units for flattened draws."""
-    run = jax.jit(jax.vmap(lambda params: implied_lift(params, lift, config)))
-    pieces = [np.asarray(run(chunk), dtype=float)[:kept] for chunk, kept in draw_chunks(draws, chunk_size)]
-    return np.concatenate(pieces) * lift.unit

@@ -32,12 +32,14 @@ from typing import Any
 import numpy as np
 
 from mixscope import metrics
-from mixscope.calibration.lift import _Change, posterior_lift, stack_changes
-from mixscope.engines import require_native
+from mixscope.calibration.evidence import DISTINCT_LEVEL, test_level
+from mixscope.calibration.lift import _Change, stack_changes
+from mixscope.data.dataset import Dataset
 from mixscope.errors import MixscopeError
-from mixscope.model.evaluate import MROI_STEP, evaluate_posterior, flatten_draws
-from mixscope.model.inputs import build_inputs, compute_scaling
+from mixscope.model.evaluate import MROI_STEP, evaluate_posterior, flatten_draws, posterior_lift
+from mixscope.model.inputs import Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import build_config
+from mixscope.run import Run, require_native
 
 SHIFT = 0.10  # the budget decision valued by EVSI: move 10% of a channel's spend to another
 DURATIONS = (2, 4, 6, 8, 10, 12, 16)  # weeks scanned for the duration a test needs
@@ -116,7 +118,7 @@ class NextTestReport:
 
 
 def next_test(
-    run: Any, weeks: int = 8, change: float | None = None, standard_error: float | None = None,
+    run: Run, weeks: int = 8, change: float | None = None, standard_error: float | None = None,
     seed: int = 0,
 ) -> NextTestReport:
     """Rank channels by what a ``weeks``-long test changing spend by ``change`` would teach.
@@ -214,12 +216,10 @@ def next_test(
     return NextTestReport(tuple(options), weeks, report_change, labels[current], _units(run))
 
 
-def _tested_levels(run: Any, dataset: Any) -> dict[str, tuple[float, ...]]:
+def _tested_levels(run: Run, dataset: Dataset) -> dict[str, tuple[float, ...]]:
     """Per channel, the distinct relative spend changes its lift tests already ran."""
-    from mixscope.calibration.evidence import DISTINCT_LEVEL, test_level
-
     levels: dict[str, list[float]] = {}
-    for experiment in getattr(run, "experiments", ()) or ():
+    for experiment in run.experiments:
         levels.setdefault(experiment.channel, []).append(test_level(experiment, dataset))
     out = {}
     for channel, values in levels.items():
@@ -233,8 +233,6 @@ def _tested_levels(run: Any, dataset: Any) -> dict[str, tuple[float, ...]]:
 
 def _candidate_level(change: float | None, tested: tuple[float, ...]) -> float:
     """The relative spend change to simulate for a channel (see :func:`next_test`)."""
-    from mixscope.calibration.evidence import DISTINCT_LEVEL
-
     if change is not None:
         return change
     if any(abs(level - DEFAULT_CHANGE) <= DISTINCT_LEVEL for level in tested):
@@ -242,7 +240,7 @@ def _candidate_level(change: float | None, tested: tuple[float, ...]) -> float:
     return DEFAULT_CHANGE
 
 
-def _units(run: Any) -> str:
+def _units(run: Run) -> str:
     return "revenue" if run.summary.get("roi_units", "").startswith("revenue") else "KPI units"
 
 
@@ -260,7 +258,7 @@ def _action_values(
 
 
 def _hypothetical_change(
-    dataset: Any, scaling: Any, tail: int, channel: int, weeks: int, change: float
+    dataset: Dataset, scaling: Scaling, tail: int, channel: int, weeks: int, change: float
 ) -> tuple[_Change, float] | None:
     """Media with and without a test over the last ``weeks`` periods; ``None`` if nothing to cut."""
     window = slice(dataset.n_times - weeks, dataset.n_times)
@@ -289,7 +287,7 @@ def _hypothetical_change(
     return built, float(delta_spend.sum())
 
 
-def _residual_sd(run: Any, kpi_scale: np.ndarray, keep: np.ndarray) -> float:
+def _residual_sd(run: Run, kpi_scale: np.ndarray, keep: np.ndarray) -> float:
     """Posterior mean residual sd of the national KPI per period, KPI units."""
     noise = np.asarray(run.idata.posterior["noise_sd"]).reshape(-1, len(kpi_scale))
     per_geo = noise.mean(axis=0) * kpi_scale

@@ -66,8 +66,9 @@ def fit(
 ) -> None:
     """Fit the MMM (Bayesian, or --engine ridge) and save a run directory (atomically)."""
     from mixscope.data import load_dataset
-    from mixscope.model.fit import fit as fit_model
-    from mixscope.model.run import check_target, save_run
+    from mixscope.pipeline import data_warning_lines
+    from mixscope.pipeline import fit as fit_model
+    from mixscope.run import check_target, save_run
     from mixscope.spec import load_spec
 
     spec = load_spec(spec_path).with_sampler(chains=chains, warmup=warmup, draws=draws, seed=seed)
@@ -106,8 +107,9 @@ def fit(
             spec, dataset, method=method_name or "ridge", iterations=iterations, trials=trials,
             seed=spec.sampler.seed, pick=pick,
         )
+        result.summary["warnings"][:0] = data_warning_lines(report.warnings)
     else:
-        result = fit_model(spec, dataset, progress=not as_json)
+        result = fit_model(spec, dataset, progress=not as_json, data_warnings=report.warnings)
     save_run(result, run_dir, overwrite=overwrite)
     summary = result.summary
     if as_json:
@@ -116,7 +118,10 @@ def fit(
         _print_fit(summary, run_dir)
         if "calibration" in summary:
             _print_calibration(summary["calibration"])
+    data_lines = set(data_warning_lines(report.warnings))  # already printed before the fit
     for warning in summary["warnings"]:
+        if warning in data_lines:
+            continue
         err.print(tagged("WARNING:", "bold red", warning), highlight=False)
     if strict and not summary["diagnostics_ok"]:
         raise typer.Exit(EXIT_INVALID)

@@ -11,18 +11,23 @@ carryover past the last period is not counted, as in Meridian.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from mixscope.errors import RunError
 
+if TYPE_CHECKING:
+    from mixscope.run import Run
+
 MERIDIAN_MULTIPLIERS = tuple(round(0.1 * step, 1) for step in range(21))  # Meridian's 0, 0.1, ..., 2.0
 QUANTILES = (0.05, 0.95)  # Meridian's ci_lo / ci_hi at its default 90% confidence level
 
 
-def response_curves(run: Any, multipliers: tuple[float, ...] = MERIDIAN_MULTIPLIERS) -> pd.DataFrame:
+def response_curves(
+    run: str | Path | Run, multipliers: tuple[float, ...] = MERIDIAN_MULTIPLIERS
+) -> pd.DataFrame:
     """One row per multiplier and channel: ``spend``, ``mean``, ``ci_lo``, ``ci_hi`` of incremental outcome.
 
     Args:
@@ -45,7 +50,7 @@ def response_curves(run: Any, multipliers: tuple[float, ...] = MERIDIAN_MULTIPLI
     return pd.DataFrame(rows)
 
 
-def plan_outcome(run: Any, multipliers: np.ndarray) -> np.ndarray:
+def plan_outcome(run: str | Path | Run, multipliers: np.ndarray) -> np.ndarray:
     """``(draw, plan, channel)`` incremental revenue, by Meridian's definition, of each channel's spend
     scaled by ``multipliers[plan, channel]`` in every period: what Meridian's optimiser scores a plan by."""
     from mixscope.meridian.equations import evaluation_inputs
@@ -60,9 +65,9 @@ def plan_outcome(run: Any, multipliers: np.ndarray) -> np.ndarray:
     return response.incremental_revenue
 
 
-def _imported(run: Any) -> Any:
+def _imported(run: str | Path | Run) -> Run:
     from mixscope.meridian.equations import ENGINE
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     if isinstance(run, str | Path):
         run = load_run(run)

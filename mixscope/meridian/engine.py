@@ -47,8 +47,8 @@ from mixscope.meridian.mapping import (
 from mixscope.meridian.source import MeridianModel, check_supported, read_model
 from mixscope.model.diagnostics import Diagnostics, convergence, fit_statistics
 from mixscope.model.evaluate import PosteriorEvaluation, evaluate_posterior, flatten_draws
-from mixscope.model.fit import FitResult, build_summary
-from mixscope.model.run import check_target, save_run
+from mixscope.model.fit import build_summary
+from mixscope.run import FitResult, check_target, save_run
 from mixscope.spec import DataSpec, RunSpec
 
 # Meridian's roi_m is its ROI over the data window; the reproduction must give the same draws.

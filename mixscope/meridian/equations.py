@@ -31,7 +31,7 @@ unchanged; only the arrays differ, and :func:`evaluation_inputs` builds them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -41,6 +41,9 @@ from mixscope.meridian.mapping import MeridianSettings
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs
 from mixscope.model.mmm import DEFAULT_PRIORS, ChannelGroup, ModelConfig
 from mixscope.spec import RunSpec
+
+if TYPE_CHECKING:
+    from mixscope.run import Run
 
 ENGINE = "meridian"  # summary["engine"] of an imported run
 
@@ -245,7 +248,7 @@ def settings_of(summary: dict[str, Any]) -> MeridianSettings:
     return MeridianSettings(**stored)
 
 
-def evaluation_inputs(run: Any, carryover: bool = True) -> tuple[Scaling, ModelInputs, ModelConfig]:
+def evaluation_inputs(run: Run, carryover: bool = True) -> tuple[Scaling, ModelInputs, ModelConfig]:
     """The engine hook: what mixscope's evaluation needs to run an imported run's draws.
 
     ``carryover=True`` (the surface, mixscope's ROI) counts outcome after the data

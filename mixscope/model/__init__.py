@@ -1,27 +1,28 @@
-"""The Bayesian MMM: inputs, NumPyro model, NUTS fitting, diagnostics and runs.
+"""The Bayesian MMM: inputs, NumPyro model (lift-test likelihood included), NUTS sampling, diagnostics.
 
 Importing it leaves ``XLA_FLAGS`` alone: call :func:`configure_xla` (or
 :func:`set_host_device_count`) before JAX starts to run chains in parallel.
 """
 
 from mixscope.model.diagnostics import Diagnostics
-from mixscope.model.fit import FitResult, fit
+from mixscope.model.fit import Posterior, prepare, sample
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, expected_kpi, mmm_model
 from mixscope.xla import configure_xla, set_host_device_count
 
 __all__ = [
     "Diagnostics",
-    "FitResult",
     "ModelConfig",
     "ModelInputs",
+    "Posterior",
     "Scaling",
     "build_config",
     "build_inputs",
     "compute_scaling",
     "configure_xla",
     "expected_kpi",
-    "fit",
     "mmm_model",
+    "prepare",
+    "sample",
     "set_host_device_count",
 ]

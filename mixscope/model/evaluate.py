@@ -14,8 +14,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from mixscope.metrics import MROI_STEP
-from mixscope.model.inputs import ModelInputs
-from mixscope.model.mmm import ModelConfig, expected_kpi
+from mixscope.model.inputs import LiftInputs, ModelInputs
+from mixscope.model.mmm import ModelConfig, expected_kpi, implied_lift
 
 # Sites a draw needs for evaluation; offsets and hyper-parameters are folded in.
 EVALUATION_SITES = (
@@ -122,3 +122,12 @@ def evaluate_posterior(
         incremental_outcome_step=joined["incremental_step"],
         incremental_kpi=joined["incremental_kpi"],
     )
+
+
+def posterior_lift(
+    draws: Mapping[str, np.ndarray], lift: LiftInputs, config: ModelConfig, chunk_size: int = 512
+) -> np.ndarray:
+    """``(draw, experiment)`` model-implied lift in KPI units for flattened draws."""
+    run = jax.jit(jax.vmap(lambda params: implied_lift(params, lift, config)))
+    pieces = [np.asarray(run(chunk), dtype=float)[:kept] for chunk, kept in draw_chunks(draws, chunk_size)]
+    return np.concatenate(pieces) * lift.unit

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,18 +30,18 @@ from mixscope.spec import RunSpec
 
 
 @dataclass(frozen=True, eq=False)
-class FitResult:
-    """Everything a fit produced; :func:`mixscope.model.save_run` persists it."""
+class Posterior:
+    """What NUTS gave for one set of model arrays, evaluated and summarised in business units.
 
-    spec: RunSpec
-    dataset: Dataset
+    :func:`mixscope.pipeline.fit` adds the spec's lift tests around it and
+    returns a :class:`mixscope.run.FitResult`.
+    """
+
     idata: az.InferenceData
     evaluation: PosteriorEvaluation
     diagnostics: Diagnostics
     summary: dict[str, Any]
     fit_seconds: float
-    # Lift tests the fit was calibrated with (mixscope.calibration.Experiment), stored in the run.
-    experiments: tuple[Any, ...] = ()
 
 
 def chain_method(n_chains: int) -> str:
@@ -54,37 +53,22 @@ def chain_method(n_chains: int) -> str:
     return "parallel" if jax.local_device_count() >= n_chains > 1 else "vectorized"
 
 
-def prepare(
-    spec: RunSpec, dataset: Dataset, experiments: Sequence[Any] = ()
-) -> tuple[Scaling, ModelInputs, ModelConfig]:
-    """Scaling, model arrays and structure; ``experiments`` calibrate them per ``spec.calibration.mode``."""
+def prepare(spec: RunSpec, dataset: Dataset) -> tuple[Scaling, ModelInputs, ModelConfig]:
+    """Scaling, model arrays and structure, without lift tests (the pipeline adds those)."""
     scaling = compute_scaling(dataset)
-    inputs, config = build_inputs(dataset, spec, scaling), build_config(spec, dataset)
-    if experiments:
-        from mixscope.calibration import calibrate
-
-        inputs, config = calibrate(experiments, spec.calibration.mode, dataset, scaling, inputs, config)
-    return scaling, inputs, config
+    return scaling, build_inputs(dataset, spec, scaling), build_config(spec, dataset)
 
 
-def fit(
-    spec: RunSpec, dataset: Dataset, progress: bool = True, experiments: Sequence[Any] | None = None
-) -> FitResult:
-    """Sample the posterior with NUTS and evaluate it.
-
-    ``experiments`` (lift tests) default to those in ``spec.calibration``;
-    pass ``()`` to fit without them.
+def sample(
+    spec: RunSpec, dataset: Dataset, scaling: Scaling, inputs: ModelInputs, config: ModelConfig,
+    progress: bool = True,
+) -> Posterior:
+    """Sample the posterior of the model on ``inputs``/``config`` with NUTS and evaluate it.
 
     Same spec, data and seed give the same draws. Diagnostics failures do not
     raise here: they are recorded in ``diagnostics`` and ``summary["warnings"]``
     for the caller to surface (and the CLI's ``--strict`` to fail on).
     """
-    if experiments is None and spec.calibration.experiments is not None:
-        from mixscope.calibration import load_experiments
-
-        experiments = load_experiments(spec.calibration.experiments, dataset)
-    experiments = tuple(experiments or ())
-    scaling, inputs, config = prepare(spec, dataset, experiments)
     sampler = spec.sampler
     enable_compile_cache()
     started = time.perf_counter()
@@ -136,12 +120,7 @@ def fit(
         **stats,
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
-    if experiments:
-        from mixscope.calibration.evidence import calibration_summary
-
-        roi = metrics.roi(evaluation.incremental_outcome, dataset.spend.sum(axis=(0, 1)))
-        summary["calibration"] = calibration_summary(spec, dataset, experiments, flatten_draws(samples), roi)
-    return FitResult(spec, dataset, idata, evaluation, diagnostics, summary, fit_seconds, experiments)
+    return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
 
 
 _DIMS = {

@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from mixscope.data.dataset import Dataset
 from mixscope.spec import ModelSpec, RunSpec
-
-if TYPE_CHECKING:  # calibration imports the model; a runtime import here would be circular
-    from mixscope.calibration.lift import LiftInputs
 
 DEFAULT_MEDIA_SHARE = 0.2  # default ROI prior: all paid media explains ~20% of the KPI on average
 MEDIA_SHARE_AT = "mean"  # the prior expects 20% on average (its median is lower)
@@ -42,6 +38,35 @@ class Scaling:
 
 
 @dataclass(frozen=True, eq=False)
+class LiftInputs:
+    """Lift tests as arrays the model reads (:func:`mixscope.model.mmm.implied_lift`).
+
+    Attributes:
+        media: ``(experiment, geo, window, channel)`` scaled media around each
+            test window, as the data shows it (the test included).
+        counterfactual: the same with the test's change removed from its channel.
+        channel: ``(experiment,)`` index of the tested channel.
+        geo_weight: ``(experiment, geo)`` KPI units per scaled KPI unit divided by
+            ``unit``, zero for geos outside the test.
+        observed: ``(experiment,)`` measured lift in lift units (KPI / ``unit``).
+        standard_error: ``(experiment,)`` in lift units.
+        unit: KPI units per lift unit, so the likelihood works on numbers near one.
+    """
+
+    media: np.ndarray
+    counterfactual: np.ndarray
+    channel: np.ndarray
+    geo_weight: np.ndarray
+    observed: np.ndarray
+    standard_error: np.ndarray
+    unit: float
+
+    @property
+    def n_experiments(self) -> int:
+        return len(self.channel)
+
+
+@dataclass(frozen=True, eq=False)
 class ModelInputs:
     """Arrays the NumPyro model reads; ``tail`` trailing periods carry adstock past the data.
 
@@ -56,7 +81,7 @@ class ModelInputs:
             ``sum(beta * saturated * outcome_weight)`` is incremental revenue.
         spend_total: ``(channel,)`` total spend over the data window.
         population_weight: ``(geo,)`` each geo's share of the KPI scale.
-        lift: lift-test experiments for the likelihood, or ``None`` (no calibration
+        lift: lift-test experiments for the likelihood, or ``None`` (no lift
             term; the model is then exactly the uncalibrated one).
     """
 

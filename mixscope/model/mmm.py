@@ -11,6 +11,7 @@ carryover past the data window included.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import jax.numpy as jnp
@@ -20,7 +21,7 @@ import numpyro.distributions as dist
 from jax import Array
 
 from mixscope.data.dataset import Dataset
-from mixscope.model.inputs import ModelInputs, default_roi_prior
+from mixscope.model.inputs import LiftInputs, ModelInputs, default_roi_prior
 from mixscope.spec import RunSpec
 from mixscope.transforms import apply_adstock, delayed_weights, geometric_weights, hill, logistic
 
@@ -294,6 +295,34 @@ def _roi(prior: np.ndarray, shared: float) -> Array:
     return numpyro.deterministic("roi", jnp.exp(log_roi))
 
 
+LIFT_SITE = "experiment_lift"  # deterministic site: model-implied lift, in lift units
+
+
+def implied_lift(params: Mapping[str, Array], lift: LiftInputs, config: ModelConfig) -> Array:
+    """``(experiment,)`` model-implied lift in lift units for one parameter draw: the lift likelihood's mean.
+
+    For an experiment on channel ``c`` it is the sum over the test's geos and
+    the periods of ``lift.media`` (the window, with the adstock's memory before
+    it and its carryover after) of
+    ``geo_weight[g] * beta[g, c] * (sat(media with the test) - sat(media without it))``,
+    where ``sat`` is the channel's adstock then saturation. Outside that slice
+    the two media paths give the same adstock, so the lift is exact while the
+    model pays for an experiment in proportion to its length.
+
+    ``params`` needs the transform parameters and ``beta_media`` ``(geo or 1, channel)``.
+    """
+    n_experiments, n_geos, width, n_channels = lift.media.shape
+    both = jnp.concatenate([jnp.asarray(lift.media), jnp.asarray(lift.counterfactual)], axis=0)
+    # saturated_media works on (geo, time, channel); experiments × geos are a batch of "geos".
+    saturated = saturated_media(params, both.reshape(-1, width, n_channels), config)
+    saturated = saturated.reshape(2, n_experiments, n_geos, width, n_channels)
+    difference = (saturated[0] - saturated[1]).sum(axis=2)  # (experiment, geo, channel)
+    channel = jnp.asarray(lift.channel)
+    tested = jnp.take_along_axis(difference, channel[:, None, None], axis=2)[..., 0]
+    beta = jnp.broadcast_to(params["beta_media"], (n_geos, n_channels))[:, channel].T
+    return (tested * beta * lift.geo_weight).sum(axis=-1)
+
+
 def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     """NumPyro model; observed site ``kpi`` is masked outside the training periods."""
     n_geos, _, n_channels = inputs.media.shape
@@ -393,10 +422,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     )
 
     if inputs.lift is not None:
-        # Lift tests are extra observations of the causal effect of a spend change;
-        # imported here because mixscope.calibration builds on this module.
-        from mixscope.calibration.lift import LIFT_SITE, implied_lift
-
+        # Lift tests are extra observations of the causal effect of a spend change.
         lift = numpyro.deterministic(LIFT_SITE, implied_lift(params, inputs.lift, config))
         numpyro.sample(
             "lift_measured", dist.Normal(lift, inputs.lift.standard_error), obs=inputs.lift.observed

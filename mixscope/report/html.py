@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +27,9 @@ from plotly.offline import get_plotlyjs
 from mixscope.errors import MixscopeError
 from mixscope.report import figures
 from mixscope.storage import write_text_atomically
+
+if TYPE_CHECKING:
+    from mixscope.run import Run
 
 _PLOT_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -75,7 +78,7 @@ def check_output(output: str | Path) -> Path:
 
 def build_report(run_dir: str | Path, narrative: bool = True) -> Report:
     """Read a run directory (and its surface, if built) into a :class:`Report`."""
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     run_dir = Path(run_dir)
     run = load_run(run_dir)
@@ -117,7 +120,7 @@ class _Context:
     """What the section builders share; the surface and plan are loaded once, on first use."""
 
     run_dir: Path
-    run: Any
+    run: Run
     summary: dict[str, Any]
     _surface: Any = None
     _surface_error: str | None = None

@@ -20,13 +20,13 @@ import jax
 import numpy as np
 import pandas as pd
 
-from mixscope.calibration import Experiment, load_experiments
 from mixscope.calibration.evidence import calibration_summary
+from mixscope.calibration.experiments import Experiment, load_experiments
 from mixscope.data.dataset import Dataset
 from mixscope.errors import SpecError
 from mixscope.model.diagnostics import Diagnostics, fit_statistics
 from mixscope.model.evaluate import evaluate_posterior, flatten_draws
-from mixscope.model.fit import FitResult, build_summary, to_inference_data
+from mixscope.model.fit import build_summary, to_inference_data
 from mixscope.model.mmm import expected_kpi
 from mixscope.ridge.bootstrap import block_length, block_weights
 from mixscope.ridge.lift import Experiments, LiftHook, lift_objective
@@ -52,6 +52,7 @@ from mixscope.ridge.search import (
     select_candidates,
 )
 from mixscope.ridge.space import default_transforms, neighbours
+from mixscope.run import FitResult
 from mixscope.spec import RunSpec
 
 DEFAULT_BOOTSTRAPS = 200
@@ -71,7 +72,7 @@ def fit_ridge(
     transforms: Mapping[str, Mapping[str, float]] | None = None,
     optimizer: str = OPTIMIZER, progress: Callable[[int, int], None] | None = None,
 ) -> FitResult:
-    """Fit the frequentist MMM and return it as a :class:`~mixscope.model.fit.FitResult`.
+    """Fit the frequentist MMM and return it as a :class:`~mixscope.run.FitResult`.
 
     Args:
         spec: the run spec (data mapping, channels and their transform kinds, holdout, model).

@@ -31,12 +31,12 @@ import numpy as np
 import scipy.linalg
 from jax import Array
 
-from mixscope.calibration import Experiment
-from mixscope.calibration.lift import implied_lift
+from mixscope.calibration.apply import calibrate
+from mixscope.calibration.experiments import Experiment
 from mixscope.data.dataset import Dataset
 from mixscope.model.fit import prepare
 from mixscope.model.inputs import DEFAULT_ROI_LOG_SD, ModelInputs, Scaling
-from mixscope.model.mmm import ModelConfig, saturated_media
+from mixscope.model.mmm import ModelConfig, implied_lift, saturated_media
 from mixscope.ridge.regression import L1_RATIO, GaussianPrior, LinearFit, fit_penalized, predict
 from mixscope.ridge.space import SearchSpace, build_space
 from mixscope.spec import RunSpec
@@ -108,11 +108,12 @@ def build_problem(
     """Scale the data exactly as the Bayesian model does and lay out the regressors.
 
     ``experiments`` (validated lift tests) calibrate the problem as they do the
-    Bayesian model (:func:`mixscope.model.fit.prepare`): in likelihood mode each
+    Bayesian model (:func:`mixscope.calibration.apply.calibrate`): in likelihood mode each
     becomes a measurement of its implied lift in the regression, in prior mode the
     tested channels' ROI priors (which the ridge method's ROI prior reads) change.
     """
-    scaling, inputs, config = prepare(spec, dataset, experiments)
+    scaling, inputs, config = prepare(spec, dataset)
+    inputs, config = calibrate(experiments, spec.calibration.mode, dataset, scaling, inputs, config)
     n_geos = dataset.n_geos
     trend = np.broadcast_to(inputs.trend_basis, (n_geos,) + inputs.trend_basis.shape)
     season = np.broadcast_to(inputs.season_basis, (n_geos,) + inputs.season_basis.shape)

@@ -6,29 +6,12 @@ the network, so it needs a token (:func:`check_bind`).
 
 from __future__ import annotations
 
-import gc
-import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 from mixscope.errors import MixscopeError
-
-LOOPBACK = "127.0.0.1"
-# What-if answers come from this many posterior draws (a fixed, seeded subset) when the surface has more:
-# a query's cost stays bounded whatever the posterior's size, and the intervals barely move
-# (bench/serve.py; figures in bench/results/HISTORY.md). Planning uses every draw.
-DEFAULT_LIVE_DRAWS = 1000
-
-
-def is_loopback(host: str) -> bool:
-    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False  # a hostname resolving who knows where: treat as exposed
+from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap, is_loopback
 
 
 def check_bind(host: str, token: str | None) -> None:
@@ -44,18 +27,6 @@ def check_bind(host: str, token: str | None) -> None:
 def check_workers(workers: int) -> None:
     if workers < 1:
         raise MixscopeError(f"--workers must be 1 or more, got {workers}.")
-
-
-def freeze_startup_heap() -> None:
-    """Take everything loaded so far out of the garbage collector's sight.
-
-    FastAPI, NumPy, SciPy and pandas leave about 140k long-lived objects; Python's
-    full collection walks them all (about 90 ms on the 2-core machine, once every
-    few thousand requests), and every request in flight waits for it: a p99 spike.
-    None of them will ever be garbage, so they need not be walked.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def generate_token() -> str:

@@ -29,10 +29,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from mixscope import metrics
 from mixscope.errors import MAX_AMOUNT, MixscopeError
 from mixscope.plan import Constraints, Objective, frontier, marginal_returns, optimize
-from mixscope.serve import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap, models
+from mixscope.serve import models
 from mixscope.serve.gate import RequestGate
 from mixscope.serve.page import page_headers, render_page
 from mixscope.serve.responses import json_bytes, send_json
+from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap
 from mixscope.serve.whatif import WhatIf, parse_live_draws
 from mixscope.surface import Surface
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from mixscope.serve import is_loopback
 from mixscope.serve.responses import send_json
+from mixscope.serve.startup import is_loopback
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _DEFAULT_PORTS = {"http": ":80", "https": ":443"}

@@ -74,7 +74,7 @@ def build_surface(
     """Evaluate the run's posterior over the spend grid and store ``RUN_DIR/surface``."""
     from mixscope.engines import evaluation_inputs
     from mixscope.model.evaluate import flatten_draws
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     started = time.perf_counter()
     run_dir = Path(run_dir)

@@ -12,7 +12,7 @@ The folder is written atomically. Loading verifies every file's checksum, the
 manifest's own digest (``content_sha256``, over everything else it says, file
 list and calibration included), that the surface was built from the run as it
 is now (its data, spec, posterior and the digest of its manifest), and the run's
-own files, as :func:`mixscope.model.run.load_run` does. The digests catch edits
+own files, as :func:`mixscope.run.load_run` does. The digests catch edits
 and corruption; like any unkeyed checksum they cannot stop someone who rewrites
 the data and every digest after it.
 """

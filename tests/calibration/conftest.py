@@ -28,8 +28,8 @@ def lift_dataset(lift_project):
 @pytest.fixture(scope="session")
 def calibrated_run(lift_project, lift_dataset, tmp_path_factory):
     """A likelihood-calibrated fit of the project, saved and loaded back as a run."""
-    from mixscope.model import fit
-    from mixscope.model.run import load_run, save_run
+    from mixscope.pipeline import fit
+    from mixscope.run import load_run, save_run
 
     folder, spec, _ = lift_project
     spec = spec.with_calibration(folder / "lifts.csv")

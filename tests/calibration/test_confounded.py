@@ -15,7 +15,7 @@ import pytest
 
 from mixscope.calibration import load_experiments
 from mixscope.data import load_dataset
-from mixscope.model import fit
+from mixscope.pipeline import fit
 from mixscope.simulate import SimulatedTest, write_simulated_project
 
 

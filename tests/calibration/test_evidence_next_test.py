@@ -88,7 +88,7 @@ def test_evidence_on_uncalibrated_run(calibrated_run, tmp_path):
     """A run without experiments: report still works, no 'without experiments' split."""
     from dataclasses import replace
 
-    from mixscope.model.run import Run
+    from mixscope.run import Run
 
     _, run = calibrated_run
     plain = Run(run.path, replace(run.spec, calibration=type(run.spec.calibration)()), run.dataset,

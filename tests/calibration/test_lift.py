@@ -9,10 +9,11 @@ import numpy as np
 import numpyro
 import pytest
 
-from mixscope.calibration import calibrate, load_experiments
-from mixscope.calibration.lift import build_lift_inputs, implied_lift, spend_delta_cells
+from mixscope.calibration import load_experiments
+from mixscope.calibration.apply import calibrate
+from mixscope.calibration.lift import build_lift_inputs, spend_delta_cells
 from mixscope.model.fit import prepare
-from mixscope.model.mmm import mmm_model, saturated_media
+from mixscope.model.mmm import implied_lift, mmm_model, saturated_media
 
 
 def true_params(spec, dataset, truth):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from mixscope.errors import MixscopeError, RunError
-from mixscope.model.run import load_run
+from mixscope.run import load_run
 from tests.meridian.conftest import fixture_paths, reference
 
 MEAN_TOLERANCE = 0.01  # the bar: means within 1%

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixscope.cli import app
-from mixscope.model.run import load_run
+from mixscope.run import load_run
 from tests.meridian.conftest import fixture_paths, reference
 
 pytestmark = pytest.mark.slow

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from mixscope.data import load_dataset
-from mixscope.model import fit
 from mixscope.model.evaluate import flatten_draws
 from mixscope.model.fit import prepare
 from mixscope.model.mmm import expected_kpi
+from mixscope.pipeline import fit
 
 
 def test_contributions_plus_baseline_equal_prediction(national_fit):

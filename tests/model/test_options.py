@@ -17,7 +17,7 @@ import tomli_w
 from typer.testing import CliRunner
 
 from mixscope.cli import app
-from mixscope.model.run import load_run
+from mixscope.run import load_run
 from mixscope.simulate import CHANNELS, write_simulated_project
 
 TINY_SAMPLER = {"chains": 2, "warmup": 100, "draws": 100, "seed": 3}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from mixscope.data import load_dataset
-from mixscope.model import fit
+from mixscope.pipeline import fit
 from mixscope.simulate import write_simulated_project
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mixscope.errors import RunError
-from mixscope.model.run import load_run, save_run
+from mixscope.run import load_run, save_run
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,7 @@ def test_failed_write_leaves_old_run_intact(saved_run, monkeypatch):
     def explode(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("mixscope.model.run.predictions_frame", explode)
+    monkeypatch.setattr("mixscope.run.predictions_frame", explode)
     with pytest.raises(OSError, match="disk full"):
         save_run(result, path, overwrite=True)
     assert (path / "manifest.json").read_text() == before

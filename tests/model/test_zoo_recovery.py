@@ -33,8 +33,8 @@ def zoo_fits(tmp_path_factory):
     import tomli_w
 
     from mixscope.data import load_dataset
-    from mixscope.model import fit
-    from mixscope.model.run import save_run
+    from mixscope.pipeline import fit
+    from mixscope.run import save_run
     from mixscope.spec import load_spec
     from mixscope.starter import starter_spec
     from mixscope.surface import Surface

@@ -28,8 +28,8 @@ SEED = 3
 @pytest.fixture(scope="module")
 def fitted_and_true(tmp_path_factory):
     from mixscope.data import load_dataset
-    from mixscope.model import fit
-    from mixscope.model.run import save_run
+    from mixscope.pipeline import fit
+    from mixscope.run import save_run
     from mixscope.surface import Surface
     from mixscope.surface.build import SurfaceOptions, build_surface
 

@@ -8,7 +8,7 @@ import re
 from typer.testing import CliRunner
 
 from mixscope.cli import app
-from mixscope.model.run import save_run
+from mixscope.run import save_run
 
 runner = CliRunner()
 

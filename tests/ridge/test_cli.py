@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixscope.cli import app
-from mixscope.model.run import load_run
+from mixscope.run import load_run
 
 runner = CliRunner()
 

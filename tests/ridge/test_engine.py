@@ -10,9 +10,9 @@ import pytest
 from mixscope.errors import SpecError
 from mixscope.model.evaluate import EVALUATION_SITES, evaluate_posterior, flatten_draws
 from mixscope.model.fit import prepare
-from mixscope.model.run import load_run, save_run
 from mixscope.ridge import LiftTest, fit_ridge
 from mixscope.ridge.lift import lift_objective
+from mixscope.run import load_run, save_run
 
 from .conftest import SMALL_SEARCH
 

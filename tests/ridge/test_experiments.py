@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from mixscope.cli import app
 from mixscope.errors import SpecError
-from mixscope.model.run import load_run
 from mixscope.ridge import fit_ridge
+from mixscope.run import load_run
 
 from .conftest import write_zoo_project
 

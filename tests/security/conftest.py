@@ -23,8 +23,8 @@ HOSTILE_RUN = "run<img src=x onerror=window.__pwned=6>"
 def hostile_run_dir(tmp_path_factory):
     """A fitted run with a surface, every name hostile; tests must not modify it."""
     from mixscope.data import load_dataset
-    from mixscope.model.run import save_run
     from mixscope.ridge import fit_ridge
+    from mixscope.run import save_run
     from mixscope.simulate import write_simulated_project
     from mixscope.spec import parse_spec
     from mixscope.surface.build import SurfaceOptions, build_surface

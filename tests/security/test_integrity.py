@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from mixscope.cli import app
 from mixscope.errors import RunError, SurfaceError
-from mixscope.model.run import load_run
+from mixscope.run import load_run
 from mixscope.run_files import verify_run
 from mixscope.storage import document_digest
 from mixscope.surface import Surface

@@ -22,7 +22,7 @@ def _direct_incremental_revenue(run_dir, draw_indices, multipliers):
     from mixscope.model.fit import prepare
     from mixscope.model.inputs import build_inputs
     from mixscope.model.mmm import expected_kpi
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     run = load_run(run_dir)
     dataset = run.dataset
@@ -63,7 +63,7 @@ def test_random_mixes_match_direct_model_evaluation(surface, national_surface_di
 
 
 def test_historical_plan_reproduces_observed_total(surface, national_surface_dir):
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     dataset = load_run(national_surface_dir).dataset
     observed = dataset.kpi[:, -52:].sum()

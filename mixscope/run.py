@@ -1,4 +1,4 @@
-"""Run directories: the saved, versioned product of a fit.
+"""Run directories: the saved, versioned product of a fit, and which engine made one.
 
 A run directory holds the resolved spec, the mapped data snapshot, the
 posterior (ArviZ netCDF), per-period predictions, ``summary.json`` and a
@@ -22,10 +22,12 @@ import pandas as pd
 import tomli_w
 
 from mixscope import __version__
+from mixscope.calibration.experiments import Experiment, experiments_frame, parse_experiments
 from mixscope.data.build import build_dataset
 from mixscope.data.dataset import Dataset
 from mixscope.errors import RunError
-from mixscope.model.fit import FitResult
+from mixscope.model.diagnostics import Diagnostics
+from mixscope.model.evaluate import PosteriorEvaluation
 from mixscope.run_files import RUN_FILES, RUN_MANIFEST, verify_run
 from mixscope.spec import RunSpec, parse_spec
 from mixscope.storage import atomic_directory, sha256_bytes, sha256_file
@@ -34,6 +36,21 @@ FILES = RUN_FILES
 EXPERIMENTS = "experiments.csv"  # only in calibrated runs; older runs simply lack it
 MANIFEST = RUN_MANIFEST
 FORMAT_VERSION = 1
+NATIVE_ENGINES = ("bayes", "ridge")  # draws of mixscope's own model
+
+
+@dataclass(frozen=True, eq=False)
+class FitResult:
+    """Everything a fit produced; :func:`save_run` persists it."""
+
+    spec: RunSpec
+    dataset: Dataset
+    idata: az.InferenceData
+    evaluation: PosteriorEvaluation
+    diagnostics: Diagnostics
+    summary: dict[str, Any]
+    fit_seconds: float
+    experiments: tuple[Experiment, ...] = ()  # lift tests the fit was calibrated with, stored in the run
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,8 +64,7 @@ class Run:
     summary: dict[str, Any]
     manifest: dict[str, Any]
     predictions: pd.DataFrame
-    # Lift tests the fit was calibrated with (mixscope.calibration.Experiment), () if none.
-    experiments: tuple[Any, ...] = ()
+    experiments: tuple[Experiment, ...] = ()  # lift tests the fit was calibrated with
 
 
 def check_target(out: Path, overwrite: bool) -> None:
@@ -125,10 +141,8 @@ def load_run(path: str | Path) -> Run:
     idata = az.from_netcdf(str(path / "posterior.nc"), engine="h5netcdf")
     summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
     predictions = pd.read_parquet(path / "predictions.parquet")
-    experiments: tuple[Any, ...] = ()
+    experiments: tuple[Experiment, ...] = ()
     if EXPERIMENTS in expected_files:
-        from mixscope.calibration import parse_experiments
-
         frame = pd.read_csv(path / EXPERIMENTS, dtype=str, keep_default_na=False)
         experiments = parse_experiments(frame, dataset, source=str(path / EXPERIMENTS))
     return Run(path, spec, dataset, idata, summary, manifest, predictions, experiments)
@@ -138,8 +152,6 @@ def _stored_files(result: FitResult, folder: Path) -> tuple[str, ...]:
     """The files of the run; the experiments it was calibrated with are written here too."""
     if not result.experiments:
         return FILES
-    from mixscope.calibration import experiments_frame
-
     experiments_frame(result.experiments).to_csv(folder / EXPERIMENTS, index=False)
     return (*FILES, EXPERIMENTS)
 
@@ -149,3 +161,24 @@ def _library_versions() -> dict[str, str]:
     import numpyro
 
     return {"jax": jax.__version__, "numpyro": numpyro.__version__, "arviz": az.__version__}
+
+
+def run_engine(run: Run) -> str:
+    """The engine that produced a loaded run (runs from before the marker are ``"bayes"``).
+
+    ``"bayes"`` (NUTS) and ``"ridge"`` (:mod:`mixscope.ridge`) store draws of
+    mixscope's own model; ``"meridian"`` (:mod:`mixscope.meridian`) stores an
+    imported Meridian fit's draws under mixscope's parameter names.
+    """
+    return str(run.summary.get("engine", "bayes"))
+
+
+def require_native(run: Run, command: str) -> None:
+    """Refuse ``command`` on a run whose draws are not of mixscope's own model, naming why."""
+    engine = run_engine(run)
+    if engine not in NATIVE_ENGINES:
+        raise RunError(
+            f"`mixscope {command}` needs mixscope's own priors and likelihood, and {run.path} was imported "
+            f"from {engine.capitalize()} (engine {engine!r}). Fit the same data with mixscope "
+            f"(`mixscope fit {run.path}/spec.toml --out RUN`) to use it."
+        )
