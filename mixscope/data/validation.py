@@ -20,6 +20,7 @@ import pandas as pd
 from mixscope.data.dataset import NATIONAL
 from mixscope.errors import DataError
 from mixscope.spec import RunSpec
+from mixscope.stats import variance_inflation
 
 Level = Literal["error", "warning"]
 
@@ -665,24 +666,6 @@ def _check_kpi_units(table: _Table) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------- collinearity
-
-
-def variance_inflation(matrix: np.ndarray) -> np.ndarray:
-    """VIF of each column of ``matrix`` (rows are observations).
-
-    Each column is regressed on the others by least squares, which stays
-    well-defined when the others are themselves collinear; a column the others
-    reproduce exactly gets ``inf``. Columns must vary.
-    """
-    z = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0)
-    vif = np.empty(z.shape[1])
-    for j in range(z.shape[1]):
-        others = np.delete(z, j, axis=1)
-        coef, *_ = np.linalg.lstsq(others, z[:, j], rcond=None)
-        residual = z[:, j] - others @ coef
-        unexplained = float(residual @ residual) / float(z[:, j] @ z[:, j])
-        vif[j] = np.inf if unexplained < 1e-10 else 1.0 / unexplained
-    return vif
 
 
 def _check_collinearity(table: _Table) -> list[Finding]:
