@@ -62,7 +62,6 @@ class Fact:
         return f"[{self.id}] {self.label}: {self.display}"
 
 
-
 @dataclass(frozen=True)
 class Facts:
     """Every fact about one run, plus what could not be included and why."""
@@ -172,8 +171,6 @@ class Facts:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
-
-
 
 
 def _interval(summary: Mapping[str, Any]) -> tuple[float, float, float]:
