@@ -41,3 +41,29 @@ def test_contribution_shares_and_baseline_share_sum_to_one():
     shares, baseline = metrics.contribution_shares(contribution, expected)
     np.testing.assert_allclose(shares, [[0.2, 0.3], [0.2, 0.0]])
     np.testing.assert_allclose(baseline, [0.5, 0.8])
+
+
+def test_interval_key_names_its_mass():
+    draws = np.arange(101.0)
+    assert set(metrics.interval_summary(draws)) == {"mean", "median", "ci_90"}
+    eighty = metrics.interval_summary(draws, mass=0.8)
+    assert set(eighty) == {"mean", "median", "ci_80"}
+    assert eighty["ci_80"] == pytest.approx([10.0, 90.0], rel=1e-12)
+    with pytest.raises(ValueError, match="whole percentage"):
+        metrics.interval_summary(draws, mass=0.975)
+    with pytest.raises(ValueError, match="whole percentage"):
+        metrics.interval_summary(draws, mass=1.0)
+
+
+def test_saturation_ratio_is_marginal_over_average_return():
+    assert metrics.saturation_ratio(0.5, 2.0) == pytest.approx(0.25)
+    assert metrics.saturation_ratio(0.5, 0.0) is None
+
+
+def test_break_even_spend_on_a_concave_curve():
+    # outcome = 4 sqrt(spend): marginal return 2 / sqrt(spend) falls below 1 past spend 4.
+    grid = np.linspace(0.0, 16.0, 161)
+    spend = metrics.break_even_spend(grid, 4.0 * np.sqrt(grid), 1.0)
+    assert spend == pytest.approx(4.0, abs=0.11)
+    assert metrics.break_even_spend(grid, 0.5 * grid, 1.0) == 0.0  # never above: from the start
+    assert metrics.break_even_spend(grid, 2.0 * grid, 1.0) is None  # never below: no break-even

@@ -11,8 +11,7 @@ from mixscope.calibration.priors import apply_roi_priors, roi_priors
 from mixscope.data.dataset import Dataset
 from mixscope.model.inputs import ModelInputs, Scaling
 from mixscope.model.mmm import ModelConfig
-
-MODES = ("likelihood", "prior")
+from mixscope.spec import CALIBRATION_MODES as MODES  # one list of the modes, the spec's
 
 
 def calibrate(

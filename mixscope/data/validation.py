@@ -27,6 +27,7 @@ from mixscope.data.findings import (
     plural,
 )
 from mixscope.spec import RunSpec
+from mixscope.stats import variance_inflation
 
 MIN_WEEKS = 52  # below one year, seasonality and media cannot be told apart
 COMFORTABLE_WEEKS = 104  # below two years, seasonality rests mostly on priors
@@ -422,24 +423,6 @@ def _check_kpi_units(table: _Table) -> list[Finding]:
 
 
 # --------------------------------------------------------------------------- collinearity
-
-
-def variance_inflation(matrix: np.ndarray) -> np.ndarray:
-    """VIF of each column of ``matrix`` (rows are observations).
-
-    Each column is regressed on the others by least squares, which stays
-    well-defined when the others are themselves collinear; a column the others
-    reproduce exactly gets ``inf``. Columns must vary.
-    """
-    z = (matrix - matrix.mean(axis=0)) / matrix.std(axis=0)
-    vif = np.empty(z.shape[1])
-    for j in range(z.shape[1]):
-        others = np.delete(z, j, axis=1)
-        coef, *_ = np.linalg.lstsq(others, z[:, j], rcond=None)
-        residual = z[:, j] - others @ coef
-        unexplained = float(residual @ residual) / float(z[:, j] @ z[:, j])
-        vif[j] = np.inf if unexplained < 1e-10 else 1.0 / unexplained
-    return vif
 
 
 def _check_collinearity(table: _Table) -> list[Finding]:

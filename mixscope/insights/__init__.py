@@ -1,6 +1,7 @@
 """Insights: a local LLM explains a run in business language, and every number it states is checked.
 
-``facts`` builds the versioned facts JSON from stored results only; ``backends``
+``facts`` builds the versioned facts JSON from stored results only (channel
+names made safe by ``names``, numbers written by ``formatting``); ``backends``
 produce a narrative (local GGUF via llama-cpp-python, an OpenAI-compatible
 endpoint the user names, or a deterministic template); ``verify`` checks every
 number, channel, citation and claim against the facts; ``explain`` retries and

@@ -15,18 +15,9 @@ from typing import Any
 import numpy as np
 
 from mixscope.errors import MixscopeError
-from mixscope.insights.facts import (
-    FACTS_VERSION,
-    Channel,
-    Fact,
-    Facts,
-    Number,
-    channel_table,
-    fmt_amount,
-    fmt_pct,
-    fmt_ratio,
-    fmt_signed_pct,
-)
+from mixscope.insights.facts import FACTS_VERSION, Fact, Facts, Number
+from mixscope.insights.formatting import fmt_amount, fmt_pct, fmt_ratio, fmt_signed_pct
+from mixscope.insights.names import Channel, channel_table
 from mixscope.insights.narrative import Narrative
 from mixscope.insights.request import AskRequest, Change
 from mixscope.insights.verify import verify

@@ -3,12 +3,16 @@
 Everything a narrative states must come from here, so this module is also what
 the verifier checks against. Each fact has an id (cited by findings and
 recommendations), a label, a ``display`` string (the rounded form a narrative
-should copy) and the numbers it licenses, each with its kind.
+should copy, :mod:`mixscope.insights.formatting`) and the numbers it licenses,
+each with its kind.
 
-Channel and KPI names are data. They are sanitised (printable, quote-free,
-length-limited) and a name that reads like prose or an instruction is replaced
-by a neutral alias (``channel_3``) in everything a model sees; the original,
-sanitised and truncated, is kept only for display.
+Channel and KPI names are data (:mod:`mixscope.insights.names`): sanitised, and
+aliased in everything a model sees when they read like prose or an instruction.
+
+ROI, mROI, contribution shares and CPA are summary.json's, so ``explain`` states
+the numbers ``fit``, ``summary`` and the report show; the saturation ratio is
+:func:`mixscope.metrics.saturation_ratio` of those. The surface adds current
+spend over its reference window and the planner's facts.
 
 No JAX: ``summary.json`` and ``manifest.json`` are read as JSON; the surface
 and planner are NumPy-only.
@@ -18,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,25 +29,14 @@ from typing import Any
 
 import numpy as np
 
+from mixscope import metrics
 from mixscope.errors import RunError
+from mixscope.insights.formatting import fmt_amount, fmt_pct, fmt_ratio, fmt_sig, fmt_signed_pct
+from mixscope.insights.names import Channel, channel_table, is_plain_name, sanitize_name
 
 FACTS_VERSION = 2  # 2: the plan's decision (reallocate / no confident change / keep the current mix)
-NAME_LIMIT = 32  # characters of a channel/KPI name kept for display
 _MAX_WARNINGS = 6
 _WARNING_LIMIT = 200  # characters of each data-quality warning passed on
-
-# A plain name is short, uses only these characters and contains no word that
-# could steer a model; anything else gets an alias in the prompt.
-_PLAIN_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9 _\-/&+.]*$")
-_STEERING_WORDS = frozenset(
-    [
-        "ignore", "ignoring", "disregard", "forget", "instruction", "instructions", "previous", "prompt",
-        "system", "assistant", "user", "say", "says", "respond", "reply", "output", "pretend", "override",
-        "must", "should", "you", "your", "write", "answer", "roi", "mroi", "recommend", "recommendation",
-        "json", "rule", "rules",
-    ]
-)
-_SAFE_CHARS = re.compile(r"[^A-Za-z0-9 _\-/&+.]")
 
 
 @dataclass(frozen=True)
@@ -68,20 +60,6 @@ class Fact:
 
     def line(self) -> str:
         return f"[{self.id}] {self.label}: {self.display}"
-
-
-@dataclass(frozen=True)
-class Channel:
-    """A channel as the narrative may name it.
-
-    ``label`` is what prose uses (the name itself when plain, else an alias),
-    ``key`` its form inside fact ids, ``name`` the sanitised original for display.
-    """
-
-    key: str
-    label: str
-    name: str
-    aliased: bool
 
 
 @dataclass(frozen=True)
@@ -195,78 +173,6 @@ class Facts:
         return json.dumps(self.to_dict(), indent=2)
 
 
-# ---------------------------------------------------------------------- names
-
-
-def sanitize_name(name: Any, limit: int = NAME_LIMIT) -> str:
-    """Printable, quote- and bracket-free, whitespace-collapsed, at most ``limit`` characters."""
-    text = unicodedata.normalize("NFKC", str(name))
-    text = _SAFE_CHARS.sub(" ", text)
-    text = " ".join(text.split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return text or "unnamed"
-
-
-def _is_plain(original: str, clean: str) -> bool:
-    if clean != str(original) or len(clean) > 24 or not _PLAIN_NAME.match(clean):
-        return False
-    words = re.split(r"[\s_\-/&+.]+", clean.lower())
-    return len([w for w in words if w]) <= 3 and not any(w in _STEERING_WORDS for w in words)
-
-
-def channel_table(names: Sequence[str]) -> tuple[Channel, ...]:
-    """Channel labels for prose and keys for fact ids; aliases for anything not plainly a name."""
-    out: list[Channel] = []
-    seen: set[str] = set()
-    for index, original in enumerate(names):
-        clean = sanitize_name(original)
-        plain = _is_plain(str(original), clean)
-        label = clean if plain else f"channel_{index + 1}"
-        key = re.sub(r"[^A-Za-z0-9_\-]", "_", label)
-        if key.lower() in seen:  # two names sanitising alike must stay distinguishable
-            label = key = f"channel_{index + 1}"
-            plain = False
-        seen.add(key.lower())
-        out.append(Channel(key=key, label=label, name=clean, aliased=not plain))
-    return tuple(out)
-
-
-# ---------------------------------------------------------------------- formatting
-
-
-def fmt_amount(value: float) -> str:
-    """Currency or KPI totals to 3 significant figures with a k/M/B suffix."""
-    magnitude = abs(value)
-    if magnitude < 0.5:  # optimiser dust such as 3.6e-09 is zero to a reader
-        return "0"
-    for scale, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if magnitude >= scale:
-            return f"{_sig(value / scale)}{suffix}"
-    return _sig(value)
-
-
-def _sig(value: float, digits: int = 3) -> str:
-    if value == 0:
-        return "0"
-    decimals = max(digits - 1 - int(np.floor(np.log10(abs(value)))), 0)
-    text = f"{value:.{decimals}f}"
-    # 999.6 rounds to "1000" at 3 figures: that is fine, it is still within the rounding.
-    return text
-
-
-def fmt_ratio(value: float) -> str:
-    return f"{value:.2f}"
-
-
-def fmt_pct(value: float, decimals: int = 0) -> str:
-    return f"{value * 100:.{decimals}f}%"
-
-
-def fmt_signed_pct(value: float, decimals: int = 0) -> str:
-    return f"{value * 100:+.{decimals}f}%"
-
-
 def _interval(summary: Mapping[str, Any]) -> tuple[float, float, float]:
     lo, hi = summary["ci_90"]
     return float(summary["mean"]), float(lo), float(hi)
@@ -276,7 +182,7 @@ def _interval(summary: Mapping[str, Any]) -> tuple[float, float, float]:
 
 
 def saturation_status(ratio: float) -> str:
-    """Where spend sits on the response curve, from marginal over average return.
+    """Where spend sits on the response curve, from :func:`mixscope.metrics.saturation_ratio`.
 
     On a concave curve the next unit of spend earns less than the average unit
     so far; the ratio falls from 1 (linear, untouched) towards 0 (flat).
@@ -288,25 +194,6 @@ def saturation_status(ratio: float) -> str:
     if ratio >= 0.4:
         return "in diminishing returns"
     return "close to saturation"
-
-
-def _curve_ratios(surface: Any) -> dict[str, float]:
-    """Local slope / average slope of each channel's mean revenue curve at current spend."""
-    curves = surface.curves
-    out = {}
-    for c, name in enumerate(surface.channels):
-        x0 = float(curves.reference_spend[c])
-        grid = curves.spend_grid[c]
-        mean = curves.revenue[:, c, :].mean(axis=0)
-        if x0 <= 0:
-            continue
-        step = 0.05 * x0
-        low, high = max(x0 - step, 0.0), min(x0 + step, float(grid[-1]))
-        local = (np.interp(high, grid, mean) - np.interp(low, grid, mean)) / (high - low)
-        average = np.interp(x0, grid, mean) / x0
-        if average > 0:
-            out[name] = float(local / average)
-    return out
 
 
 # ---------------------------------------------------------------------- building
@@ -388,7 +275,7 @@ def facts_from_summary(
     b = _Builder(channels, originals)
     missing = list(missing)
     kpi = sanitize_name(summary.get("kpi", "KPI"))
-    if not _is_plain(str(summary.get("kpi", "KPI")), kpi):
+    if not is_plain_name(str(summary.get("kpi", "KPI")), kpi):
         kpi = "KPI"
     kpi_type = "conversions" if summary.get("kpi_type") == "conversions" else "revenue"
     roi_units = str(summary.get("roi_units", "revenue per unit of spend"))
@@ -426,14 +313,9 @@ def facts_from_summary(
 def _channel_facts(
     b: _Builder, summary: Mapping[str, Any], surface: Any, originals: Sequence[str], kpi_type: str
 ) -> None:
-    current: dict[str, float] = {}
-    mroi_now: dict[str, dict[str, Any]] = {}
-    ratios: dict[str, float] = {}
     window = "over the whole history"
     if surface is not None:
         current = surface.reference_spend
-        mroi_now = surface.marginal(surface.historical_plan())
-        ratios = _curve_ratios(surface)
         window = "over the reference window (last {} periods)".format(
             surface.manifest.get("reference", {}).get("periods", "?")
         )
@@ -449,10 +331,9 @@ def _channel_facts(
             b.add(f"roi.{key}", f"ROI of {q} (return per unit of spend)",
                   f"{fmt_ratio(mean)} (90% interval {fmt_ratio(lo)}–{fmt_ratio(hi)})",
                   [(mean, "ratio"), (lo, "ratio"), (hi, "ratio")], key)
-        marginal = mroi_now.get(name) or summary.get("mroi", {}).get(name)
-        if marginal:
-            mean, lo, hi = _interval(marginal)
-            b.add(f"mroi.{key}", f"marginal ROI of {q} at current spend (return on the next unit)",
+        if name in summary.get("mroi", {}):
+            mean, lo, hi = _interval(summary["mroi"][name])
+            b.add(f"mroi.{key}", f"marginal ROI of {q} at its historical spend (return on the next unit)",
                   f"{fmt_ratio(mean)} (90% interval {fmt_ratio(lo)}–{fmt_ratio(hi)})",
                   [(mean, "ratio"), (lo, "ratio"), (hi, "ratio")], key)
         if name in summary.get("contribution_share", {}):
@@ -463,12 +344,11 @@ def _channel_facts(
         if kpi_type == "conversions" and name in summary.get("cpa", {}):
             mean, lo, hi = _interval(summary["cpa"][name])
             b.add(f"cpa.{key}", f"cost per incremental conversion of {q}",
-                  f"{_sig(mean)} (90% interval {_sig(lo)}–{_sig(hi)})",
+                  f"{fmt_sig(mean)} (90% interval {fmt_sig(lo)}–{fmt_sig(hi)})",
                   [(mean, "amount"), (lo, "amount"), (hi, "amount")], key)
-        ratio = ratios.get(name)
-        if ratio is None and name in summary.get("roi", {}) and name in summary.get("mroi", {}):
-            average = float(summary["roi"][name]["mean"])
-            ratio = float(summary["mroi"][name]["mean"]) / average if average > 0 else None
+        ratio = None
+        if name in summary.get("roi", {}) and name in summary.get("mroi", {}):
+            ratio = metrics.saturation_ratio(summary["mroi"][name]["mean"], summary["roi"][name]["mean"])
         if ratio is not None:
             b.add(f"saturation.{key}", f"saturation of {q}",
                   f"{saturation_status(ratio)} (the next unit of spend earns {fmt_pct(ratio)} "

@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from mixscope import metrics
+
 # Qualitative palette (colour-blind friendly, Okabe-Ito); the same channel keeps its colour in every chart.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 BASELINE_COLOUR = "#BBBBBB"
@@ -148,23 +150,6 @@ def roi_mroi(
 # --------------------------------------------------------------------------- response curves
 
 
-def saturation_spend(spend_grid: np.ndarray, mean_curve: np.ndarray, threshold: float) -> float | None:
-    """Spend past which the expected marginal return stays below ``threshold``; ``None`` if never.
-
-    With revenue curves and ``threshold = 1`` this is break-even: beyond it each
-    extra unit of spend returns less than it costs, which is what "saturated"
-    means for a budget decision.
-    """
-    slope = np.diff(mean_curve) / np.diff(spend_grid)
-    if slope.size == 0 or not np.isfinite(slope).all():
-        return None
-    above = np.flatnonzero(slope >= threshold)
-    if above.size == 0:
-        return float(spend_grid[0])
-    last = int(above[-1])
-    return None if last + 1 >= spend_grid.size - 1 else float(spend_grid[last + 1])
-
-
 def response_curves(
     channels: Sequence[str], spend_grid: np.ndarray, response: np.ndarray, current: np.ndarray,
     outcome_label: str, revenue: np.ndarray | None = None, threshold: float = 1.0,
@@ -176,9 +161,9 @@ def response_curves(
         spend_grid: ``(channel, point)`` spend levels.
         response: ``(draw, channel, point)`` incremental outcome per draw.
         current: ``(channel,)`` current (reference-window) spend.
-        revenue: ``(draw, channel, point)`` the same in revenue, for the saturation point
-            (where the marginal revenue per unit of spend falls below ``threshold``);
-            defaults to ``response``.
+        revenue: ``(draw, channel, point)`` the same in revenue, for the break-even spend
+            (:func:`mixscope.metrics.break_even_spend`: where the marginal revenue per unit of
+            spend falls below ``threshold`` for good); defaults to ``response``.
     """
     revenue = response if revenue is None else revenue
     colours = channel_colours(channels)
@@ -205,12 +190,12 @@ def response_curves(
             x=[current[c]], y=[at_current], mode="markers", name="current spend", showlegend=c == 0,
             legendgroup="current", marker={"symbol": "circle", "size": 10, "color": "#222222"},
         ), row=row, col=col)
-        saturation = saturation_spend(spend_grid[c], revenue[:, c].mean(axis=0), threshold)
-        if saturation is not None and saturation <= grid[-1]:
+        break_even = metrics.break_even_spend(spend_grid[c], revenue[:, c].mean(axis=0), threshold)
+        if break_even is not None and break_even <= grid[-1]:
             figure.add_trace(go.Scatter(
-                x=[saturation], y=[float(np.interp(saturation, grid, mean))], mode="markers",
-                name=f"saturation point (marginal return {threshold:g})", showlegend=c == 0,
-                legendgroup="saturation",
+                x=[break_even], y=[float(np.interp(break_even, grid, mean))], mode="markers",
+                name=f"break-even spend (marginal return {threshold:g})", showlegend=c == 0,
+                legendgroup="break_even",
                 marker={"symbol": "x", "size": 11, "color": "#D55E00"},
             ), row=row, col=col)
         figure.update_xaxes(title_text=f"spend ({currency})", row=row, col=col)

@@ -286,7 +286,7 @@ def _roi_section(ctx: _Context) -> Section:
 
 def _curves_section(ctx: _Context) -> Section:
     guide = ("Each panel is one channel's incremental outcome over the reference window as its spend "
-             "changes (band: 90% interval); the dot is current spend, the cross the saturation point, past "
+             "changes (band: 90% interval); the dot is current spend, the cross the break-even spend, past "
              "which the next unit of spend returns less than 1 (revenue per unit of spend).")
     surface = ctx.surface
     if surface is None:

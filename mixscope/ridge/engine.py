@@ -42,7 +42,7 @@ from mixscope.ridge.problem import (
     split,
     windows,
 )
-from mixscope.ridge.regression import L1_RATIO, METHODS, cv_penalty, variance_inflation
+from mixscope.ridge.regression import L1_RATIO, METHODS, cv_penalty, within_geo_variance_inflation
 from mixscope.ridge.search import (
     OPTIMIZER,
     SearchResult,
@@ -465,7 +465,7 @@ def _hyperparameters(problem: RidgeProblem, chosen: _Chosen) -> dict[str, dict[s
 
 def _vif(problem: RidgeProblem, chosen: _Chosen) -> dict[str, float | None]:
     features, _ = regressors(problem, {k: jax.numpy.asarray(v) for k, v in chosen.transforms.items()})
-    vif = variance_inflation(np.asarray(features), problem.inputs.train_mask.astype(np.float32))
+    vif = within_geo_variance_inflation(np.asarray(features), problem.inputs.train_mask.astype(np.float32))
     return {
         name: (None if not np.isfinite(v) else float(v))
         for name, v in zip(problem.feature_names, vif, strict=True)

@@ -33,6 +33,8 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
+from mixscope.stats import variance_inflation
+
 METHODS = ("ols", "ridge", "lasso")
 L1_RATIO = {"ols": 0.0, "ridge": 0.0, "lasso": 1.0}
 # A tiny ridge term keeps OLS solvable when regressors are collinear (float32
@@ -298,21 +300,14 @@ def _cv_scores(x, y, fit_weights, validation, grid, prior, *, l1_ratio, positive
     return jax.vmap(by_penalty, in_axes=(0, 0, None))(fit_weights, validation, grid)
 
 
-def variance_inflation(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``(feature,)`` VIF of each geo-demeaned regressor over the weighted periods.
+def within_geo_variance_inflation(features: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``(feature,)`` VIF of each regressor once demeaned within each geo, over the weighted periods.
 
-    ``VIF_j = 1 / (1 - R²_j)`` from regressing column ``j`` on the others: the
-    diagonal of the inverse correlation matrix. NaN for a column without variance.
+    ``(geo, time, feature)`` features and ``(geo, time)`` (or ``(time,)``) weights; the
+    VIF itself is :func:`mixscope.stats.variance_inflation` (NaN for a column without variance).
     """
     x = np.asarray(features, dtype=np.float64)
     w = np.broadcast_to(np.asarray(weights, dtype=np.float64), x.shape[:2])
     geo_weight = np.maximum(w.sum(axis=1, keepdims=True), _TINY)
-    xc = x - (np.einsum("gt,gtp->gp", w, x) / geo_weight)[:, None, :]
-    cov = np.einsum("gtp,gtq->pq", xc * w[..., None], xc) / w.sum()
-    sd = np.sqrt(np.diag(cov))
-    ok = sd > 1e-12
-    out = np.full(x.shape[-1], np.nan)
-    if ok.any():
-        corr = cov[np.ix_(ok, ok)] / np.outer(sd[ok], sd[ok])
-        out[ok] = np.diag(np.linalg.pinv(corr))
-    return out
+    demeaned = x - (np.einsum("gt,gtp->gp", w, x) / geo_weight)[:, None, :]
+    return variance_inflation(demeaned.reshape(-1, x.shape[-1]), w.reshape(-1))

@@ -12,7 +12,6 @@ import pytest
 
 from mixscope.data import Finding, ValidationReport, validate_frame
 from mixscope.data.columns import parse_dates, parse_numbers
-from mixscope.data.validation import variance_inflation
 from mixscope.errors import DataError
 
 
@@ -173,15 +172,6 @@ def test_duplicates_are_per_geo(make_frame, geo_spec):
 
 
 # --------------------------------------------------------------------------- collinearity
-
-
-def test_variance_inflation():
-    rng = np.random.default_rng(0)
-    a, b, c = rng.normal(size=(3, 200))
-    assert np.allclose(variance_inflation(np.column_stack([a, b, c])), 1.0, atol=0.1)
-    assert np.isinf(variance_inflation(np.column_stack([a, a * 3 + 1, c]))[:2]).all()
-    # No pair is collinear, but the three together are exactly.
-    assert np.isinf(variance_inflation(np.column_stack([a, b, a + b]))).all()
 
 
 def test_a_channel_that_is_the_sum_of_others_is_an_error(make_frame, spec):

@@ -13,7 +13,7 @@ from mixscope.ridge.regression import (
     cv_penalty,
     fit_penalized,
     rolling_origin_folds,
-    variance_inflation,
+    within_geo_variance_inflation,
 )
 
 
@@ -99,6 +99,6 @@ def test_rolling_origin_folds_never_validate_on_the_past():
 
 def test_vif_flags_collinear_columns():
     x, _, _ = _problem()
-    vif = variance_inflation(x, np.ones(x.shape[1]))
+    vif = within_geo_variance_inflation(x, np.ones(x.shape[1]))
     assert vif[0] > 50 and vif[1] > 50
     assert np.all(vif[2:] < 2)
