@@ -5,7 +5,7 @@ The subpackages follow the pipeline, data -> transforms -> model -> surface -> p
 
 - ``data``: load a table, the validation gate, and the arrays a run models.
 - ``transforms``: adstock and saturation, pure JAX functions.
-- ``model``: the NumPyro MMM, NUTS fitting, diagnostics and run directories.
+- ``model``: the NumPyro MMM (lift-test likelihood included), NUTS sampling, diagnostics.
 - ``calibration``: lift-test experiments, the evidence report and which test to run next.
 - ``ridge``: the frequentist engine (OLS/ridge/lasso with a Robyn-style search).
 - ``meridian``: a fitted Google Meridian model imported as a mixscope run.
@@ -19,9 +19,11 @@ The subpackages follow the pipeline, data -> transforms -> model -> surface -> p
 - ``examples``: the bundled simulated data ``mixscope init --example`` copies.
 
 Beside them: ``spec`` (the TOML run spec), ``starter`` (``init``'s guessed spec),
-``metrics`` (one definition of each business metric), ``engines`` (which engine made
-a run), ``run_files`` and ``storage`` (run directories on disk), ``errors`` (messages
-meant for users) and ``xla`` (:func:`mixscope.xla.configure_xla`: XLA flags, set only
+``pipeline`` (spec + data -> a calibrated fit, what ``mixscope fit`` calls), ``run``
+(fit results and run directories), ``metrics`` (one definition of each business
+metric), ``stats`` (shared statistics such as the variance inflation factor),
+``engines`` (the evaluation inputs of each engine's runs), ``run_files`` and
+``storage`` (files on disk), ``errors`` (messages meant for users) and ``xla`` (:func:`mixscope.xla.configure_xla`: XLA flags, set only
 when asked; importing mixscope changes no environment variable).
 
 Public names are imported lazily so that the runtime path (surface queries,
