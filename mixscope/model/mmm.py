@@ -24,7 +24,7 @@ from mixscope.model.inputs import ModelInputs, default_roi_prior
 from mixscope.spec import RunSpec
 from mixscope.transforms.adstock import apply_adstock
 from mixscope.transforms.priors import Prior
-from mixscope.transforms.registry import ADSTOCK, ADSTOCK_DECAY, SATURATION
+from mixscope.transforms.registry import ADSTOCK, ADSTOCK_DECAY, SATURATION, kinds
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     params[ADSTOCK_DECAY.site] = numpyro.sample(
         ADSTOCK_DECAY.site, _distribution(ADSTOCK_DECAY.prior).expand([n_channels])
     )
-    for kind in (*ADSTOCK.values(), *SATURATION.values()):
+    for kind in kinds():
         channels = config.channels_of(kind.name)
         if not channels:
             continue
