@@ -23,8 +23,9 @@ Beside them: ``spec`` (the TOML run spec), ``starter`` (``init``'s guessed spec)
 (fit results and run directories), ``metrics`` (one definition of each business
 metric), ``stats`` (shared statistics such as the variance inflation factor),
 ``engines`` (the evaluation inputs of each engine's runs), ``run_files`` and
-``storage`` (files on disk), ``errors`` (messages meant for users) and ``xla`` (:func:`mixscope.xla.configure_xla`: XLA flags, set only
-when asked; importing mixscope changes no environment variable).
+``storage`` (files on disk), ``errors`` (messages meant for users) and ``xla``
+(:func:`mixscope.xla.configure_xla`: XLA flags, set only when asked; importing
+mixscope changes no environment variable).
 
 Public names are imported lazily so that the runtime path (surface queries,
 planning, the web planner) never pays for, or depends on, JAX and NumPyro.

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from mixscope.errors import SpecError, did_you_mean
+from mixscope.transforms.registry import ADSTOCK, SATURATION
 
-ADSTOCK_KINDS = ("geometric", "delayed")
-SATURATION_KINDS = ("hill", "logistic")
+ADSTOCK_KINDS = tuple(ADSTOCK)  # the registered kinds (mixscope.transforms.registry)
+SATURATION_KINDS = tuple(SATURATION)
 KPI_TYPES = ("revenue", "conversions")
 TREND_KINDS = ("none", "linear", "piecewise", "smooth")
 CALIBRATION_MODES = ("likelihood", "prior")
@@ -349,6 +350,16 @@ def _parse_prior(raw: Any, key: str, section: str, where: str) -> PriorSpec:
     return PriorSpec(float(mean), float(sd))
 
 
+def _registered_kind(value: Any, key: str, registered: tuple[str, ...], section: str, where: str) -> str:
+    """A channel's transform kind, one of ``registered``; else an error listing them."""
+    kind = _expect(value, str, key, section, where)
+    if kind not in registered:
+        raise SpecError(
+            f"{where}: [{section}] {key} = {kind!r}; choose one of {', '.join(registered)}."
+        )
+    return kind
+
+
 def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec:
     section = f"channels.{name}"
     allowed = {
@@ -361,17 +372,10 @@ def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec
     exposure = raw.get("exposure")
     if exposure is not None:
         _expect(exposure, str, "exposure", section, where)
-    adstock = _expect(raw.get("adstock", "geometric"), str, "adstock", section, where)
-    if adstock not in ADSTOCK_KINDS:
-        raise SpecError(
-            f"{where}: [{section}] adstock = {adstock!r}; choose one of {', '.join(ADSTOCK_KINDS)}."
-        )
-    saturation = _expect(raw.get("saturation", "hill"), str, "saturation", section, where)
-    if saturation not in SATURATION_KINDS:
-        raise SpecError(
-            f"{where}: [{section}] saturation = {saturation!r}; choose one of "
-            f"{', '.join(SATURATION_KINDS)}."
-        )
+    adstock = _registered_kind(raw.get("adstock", "geometric"), "adstock", ADSTOCK_KINDS, section, where)
+    saturation = _registered_kind(
+        raw.get("saturation", "hill"), "saturation", SATURATION_KINDS, section, where
+    )
     max_lag = _expect(raw.get("max_lag", 8), int, "max_lag", section, where)
     if not 1 <= max_lag <= 52:
         raise SpecError(f"{where}: [{section}] max_lag must be between 1 and 52, got {max_lag}.")

@@ -20,7 +20,7 @@ def evidence(
 ) -> None:
     """Per channel: prior vs posterior ROI, how much data and experiments moved it."""
     from mixscope.calibration.evidence import evidence_report
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     report = evidence_report(load_run(run_dir))
     if as_json:
@@ -76,7 +76,7 @@ def next_test_command(
 ) -> None:
     """Rank channels by the expected value of a lift test; recommend the best one."""
     from mixscope.calibration.next_test import next_test
-    from mixscope.model.run import load_run
+    from mixscope.run import load_run
 
     report = next_test(load_run(run_dir), weeks=weeks, change=change, standard_error=se)
     if as_json:

@@ -16,12 +16,10 @@ import numpy as np
 from mixscope.metrics import MROI_STEP
 from mixscope.model.inputs import LiftInputs, ModelInputs
 from mixscope.model.mmm import ModelConfig, expected_kpi, implied_lift
+from mixscope.transforms.registry import transform_sites
 
 # Sites a draw needs for evaluation; offsets and hyper-parameters are folded in.
-EVALUATION_SITES = (
-    "intercept", "trend", "seasonality", "control_coef", "adstock_decay", "adstock_peak",
-    "hill_half_saturation", "hill_slope", "logistic_rate", "beta_media",
-)
+EVALUATION_SITES = ("intercept", "trend", "seasonality", "control_coef", *transform_sites(), "beta_media")
 
 
 @dataclass(frozen=True, eq=False)

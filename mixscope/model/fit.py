@@ -27,6 +27,7 @@ from mixscope.model.initial import warm_start
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
 from mixscope.spec import RunSpec
+from mixscope.transforms.registry import kinds, site_dims
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,12 +130,7 @@ _DIMS = {
     "trend": ["trend_term"],
     "seasonality": ["season_term"],
     "control_coef": ["control"],
-    "adstock_decay": ["channel"],
-    "adstock_peak_fraction": ["delayed_channel"],
-    "adstock_peak": ["delayed_channel"],
-    "hill_half_saturation": ["hill_channel"],
-    "hill_slope": ["hill_channel"],
-    "logistic_rate": ["logistic_channel"],
+    **site_dims(),  # the transforms' sites (mixscope.transforms.registry)
     "media_geo_sd": ["channel"],
     "media_geo_offset": ["geo", "channel"],
     "roi": ["roi_channel"],
@@ -164,9 +160,7 @@ def to_inference_data(
         "control": list(dataset.control_names),
         "trend_term": np.arange(inputs.trend_basis.shape[1]),
         "season_term": np.arange(inputs.season_basis.shape[1]),
-        "delayed_channel": names(config.delayed_channels),
-        "hill_channel": names(config.hill_channels),
-        "logistic_channel": names(config.logistic_channels),
+        **{kind.channel_dim: names(config.channels_of(kind.name)) for kind in kinds()},
         "roi_channel": names(config.roi_channels),
         "coefficient_channel": names(config.coefficient_channels),
         "experiment": np.arange(inputs.lift.n_experiments if inputs.lift is not None else 0),

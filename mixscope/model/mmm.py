@@ -23,7 +23,9 @@ from jax import Array
 from mixscope.data.dataset import Dataset
 from mixscope.model.inputs import LiftInputs, ModelInputs, default_roi_prior
 from mixscope.spec import RunSpec
-from mixscope.transforms import apply_adstock, delayed_weights, geometric_weights, hill, logistic
+from mixscope.transforms.adstock import apply_adstock
+from mixscope.transforms.priors import Prior
+from mixscope.transforms.registry import ADSTOCK, ADSTOCK_DECAY, SATURATION, kinds
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,9 @@ class ChannelGroup:
 
 @dataclass(frozen=True)
 class MediaPriors:
-    """Default priors of the media terms, scale-free (media in units of its typical non-zero week).
+    """Default priors of the media effects (the transforms' own are in :mod:`mixscope.transforms.registry`).
 
     Attributes:
-        decay: ``Beta(a, b)`` of the adstock retention rate per period.
-        half_saturation: ``LogNormal(mu, sigma)`` of Hill's ``K``.
-        slope: ``LogNormal(mu, sigma)`` of Hill's ``s``.
-        logistic_rate: ``LogNormal(mu, sigma)`` of the logistic rate.
         roi_shared: the share of each channel's log-ROI prior variance that all ROI
             channels share. Each channel keeps its own prior (same marginal), but the
             channels the data inform tell the model how effective media is here, and
@@ -51,14 +49,6 @@ class MediaPriors:
             prior's centre.
     """
 
-    decay: tuple[float, float] = (1.0, 3.0)
-    # Wide enough for curves still convex at typical spend (S-shaped, K up to ~4x the
-    # typical week with slope up to ~3) and for deep saturation: the shape of a channel's
-    # curve is what its marginal ROI rests on, and narrower priors (0.0, 0.6) and
-    # (0.2, 0.4) set it for the data on the truth zoo (mROI intervals missed the truth).
-    half_saturation: tuple[float, float] = (0.2, 0.9)
-    slope: tuple[float, float] = (0.3, 0.5)
-    logistic_rate: tuple[float, float] = (0.0, 0.7)
     # Half of each channel's log-ROI prior variance is shared: on the truth zoo this cut
     # the mean absolute ROI error of channels the data barely inform (bench/zoo.py).
     roi_shared: float = 0.5
@@ -86,17 +76,26 @@ class ModelConfig:
     def is_geo(self) -> bool:
         return len(self.geos) > 1
 
+    def channels_of(self, kind: str) -> tuple[int, ...]:
+        """Indices of the channels using transform ``kind`` (a registered adstock or saturation name)."""
+        return tuple(i for g in (*self.adstock_groups, *self.saturation_groups) if g.kind == kind
+                     for i in g.indices)
+
+    def lags_of(self, kind: str) -> tuple[int, ...]:
+        """``max_lag`` of each channel of :meth:`channels_of` ``kind`` (an adstock kind)."""
+        return tuple(g.max_lag for g in self.adstock_groups if g.kind == kind for _ in g.indices)
+
     @property
     def delayed_channels(self) -> tuple[int, ...]:
-        return tuple(i for g in self.adstock_groups if g.kind == "delayed" for i in g.indices)
+        return self.channels_of("delayed")
 
     @property
     def hill_channels(self) -> tuple[int, ...]:
-        return tuple(i for g in self.saturation_groups if g.kind == "hill" for i in g.indices)
+        return self.channels_of("hill")
 
     @property
     def logistic_channels(self) -> tuple[int, ...]:
-        return tuple(i for g in self.saturation_groups if g.kind == "logistic" for i in g.indices)
+        return self.channels_of("logistic")
 
 
 def build_config(spec: RunSpec, dataset: Dataset) -> ModelConfig:
@@ -194,18 +193,20 @@ def _by_group(media: Array, groups, transform) -> Array:
 
 
 def _adstock(params, media, group: ChannelGroup, idx, config: ModelConfig) -> Array:
-    decay = params["adstock_decay"][idx]
-    if group.kind == "geometric":
-        return apply_adstock(media, geometric_weights(decay, group.max_lag), channel_axis=0)
-    delayed_position = {c: i for i, c in enumerate(config.delayed_channels)}
-    peak = params["adstock_peak"][np.array([delayed_position[c] for c in group.indices])]
-    return apply_adstock(media, delayed_weights(decay, peak, group.max_lag), channel_axis=0)
+    kind = ADSTOCK[group.kind]
+    values = [params[ADSTOCK_DECAY.site][idx]]
+    if kind.parameters:
+        # The kind's own sites run over its channels only (dim "{kind}_channel").
+        position = {c: i for i, c in enumerate(config.channels_of(kind.name))}
+        own = np.array([position[c] for c in group.indices])
+        values += [params[parameter.site][own] for parameter in kind.parameters]
+    return apply_adstock(media, kind.jax_weights(*values, group.max_lag), channel_axis=0)
 
 
 def _saturate(params, media, group: ChannelGroup) -> Array:
-    if group.kind == "hill":
-        return hill(media, params["hill_half_saturation"], params["hill_slope"], channel_axis=0)
-    return logistic(media, params["logistic_rate"], channel_axis=0)
+    # One group per saturation kind (build_config), so its sites are the group's channels in order.
+    kind = SATURATION[group.kind]
+    return kind.apply_jax(media, [params[parameter.site] for parameter in kind.parameters], channel_axis=0)
 
 
 def expected_kpi(
@@ -278,6 +279,13 @@ def _drift(n_terms: int) -> Array:
     steps = numpyro.sample("drift_step", dist.Normal(0.0, 1.0).expand([n_terms - 1]))
     walk = jnp.cumsum(scale * steps)
     return numpyro.deterministic("trend", jnp.concatenate([slope[None], walk]))
+
+
+def _distribution(prior: Prior) -> dist.Distribution:
+    """The NumPyro distribution of a registry prior."""
+    if prior.family == "beta":
+        return dist.Beta(prior.a, prior.b)
+    return dist.LogNormal(prior.a, prior.b)
 
 
 def _roi(prior: np.ndarray, shared: float) -> Array:
@@ -356,29 +364,22 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
             "control_coef", dist.Normal(0.0, 0.3).expand([inputs.controls.shape[-1]])
         )
 
-    # Media transforms.
-    priors = config.priors
-    params["adstock_decay"] = numpyro.sample(
-        "adstock_decay", dist.Beta(*priors.decay).expand([n_channels])
+    # Media transforms: their default priors and sites come from the registry.
+    params[ADSTOCK_DECAY.site] = numpyro.sample(
+        ADSTOCK_DECAY.site, _distribution(ADSTOCK_DECAY.prior).expand([n_channels])
     )
-    delayed = config.delayed_channels
-    if delayed:
-        lags = np.array([g.max_lag for g in config.adstock_groups for _ in g.indices
-                         if g.kind == "delayed"], dtype=np.float32)
-        fraction = numpyro.sample("adstock_peak_fraction", dist.Beta(1.5, 3.0).expand([len(delayed)]))
-        params["adstock_peak"] = numpyro.deterministic("adstock_peak", fraction * (lags - 1.0))
-    if config.hill_channels:
-        n_hill = len(config.hill_channels)
-        params["hill_half_saturation"] = numpyro.sample(
-            "hill_half_saturation", dist.LogNormal(*priors.half_saturation).expand([n_hill])
-        )
-        params["hill_slope"] = numpyro.sample(
-            "hill_slope", dist.LogNormal(*priors.slope).expand([n_hill])
-        )
-    if config.logistic_channels:
-        params["logistic_rate"] = numpyro.sample(
-            "logistic_rate", dist.LogNormal(*priors.logistic_rate).expand([len(config.logistic_channels)])
-        )
+    for kind in kinds():
+        channels = config.channels_of(kind.name)
+        if not channels:
+            continue
+        for parameter in kind.parameters:
+            value = numpyro.sample(
+                parameter.sampled_site, _distribution(parameter.prior).expand([len(channels)])
+            )
+            if parameter.lag_fraction:
+                lags = np.array(config.lags_of(kind.name), dtype=np.float32)
+                value = numpyro.deterministic(parameter.site, value * (lags - 1.0))
+            params[parameter.site] = value
 
     # Geo variation of media effects around the national effect (log scale).
     # Channel-major (channel, geo, time + tail): see mixscope.transforms.
@@ -401,7 +402,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     parts: dict[tuple[int, ...], Array] = {}
     if config.roi_channels:
         idx = config.roi_channels
-        roi = _roi(config.roi_prior, priors.roi_shared)
+        roi = _roi(config.roi_prior, config.priors.roi_shared)
         parts[idx] = roi * inputs.spend_total[np.array(idx)] / _take(revenue_per_beta, idx)
     if config.coefficient_channels:
         parts[config.coefficient_channels] = numpyro.sample(

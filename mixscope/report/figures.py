@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from mixscope import metrics
+from mixscope.transforms.registry import DELAYED, GEOMETRIC
 
 # Qualitative palette (colour-blind friendly, Okabe-Ito); the same channel keeps its colour in every chart.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
@@ -209,15 +210,10 @@ def response_curves(
 
 
 def adstock_weights(decay: np.ndarray, max_lag: int, peak: np.ndarray | None = None) -> np.ndarray:
-    """``(draw,)`` decay (and delayed peak) → ``(draw, lag)`` normalised weights (as the model uses)."""
-    lags = np.arange(max_lag, dtype=float)
-    decay = np.asarray(decay, dtype=float)[:, None]
+    """``(draw,)`` decay (and delayed peak) → ``(draw, lag)`` normalised weights (the model's, in NumPy)."""
     if peak is None:
-        weights = decay**lags
-    else:
-        distance = (lags - np.asarray(peak, dtype=float)[:, None]) ** 2
-        weights = np.exp(distance * np.log(np.maximum(decay, 1e-12)))
-    return weights / weights.sum(axis=1, keepdims=True)
+        return GEOMETRIC.numpy_weights(decay, max_lag)
+    return DELAYED.numpy_weights(decay, peak, max_lag)
 
 
 def adstock_decay(weights: Mapping[str, np.ndarray]) -> go.Figure:

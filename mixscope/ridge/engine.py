@@ -54,6 +54,7 @@ from mixscope.ridge.search import (
 from mixscope.ridge.space import default_transforms, neighbours
 from mixscope.run import FitResult
 from mixscope.spec import RunSpec
+from mixscope.transforms.registry import ADSTOCK_DECAY, kinds
 
 DEFAULT_BOOTSTRAPS = 200
 DEFAULT_CANDIDATES = 5
@@ -327,13 +328,10 @@ def _fixed_transforms(
 def _site_channels(problem: RidgeProblem) -> dict[str, tuple[int, ...]]:
     """Which channel each entry of a transform site's vector belongs to."""
     config = problem.config
-    return {
-        "adstock_decay": tuple(range(len(config.channels))),
-        "adstock_peak": config.delayed_channels,
-        "hill_half_saturation": config.hill_channels,
-        "hill_slope": config.hill_channels,
-        "logistic_rate": config.logistic_channels,
-    }
+    sites = {ADSTOCK_DECAY.site: tuple(range(len(config.channels)))}
+    for kind in kinds():
+        sites.update({parameter.site: config.channels_of(kind.name) for parameter in kind.parameters})
+    return sites
 
 
 def _chosen_from_search(problem: RidgeProblem, search: SearchResult, selection: Selection) -> _Chosen:

@@ -40,6 +40,7 @@ from mixscope.model.mmm import ModelConfig, implied_lift, saturated_media
 from mixscope.ridge.regression import L1_RATIO, GaussianPrior, LinearFit, fit_penalized, predict
 from mixscope.ridge.space import SearchSpace, build_space
 from mixscope.spec import RunSpec
+from mixscope.transforms.registry import transform_sites
 
 # The ridge method's ROI prior: each channel's ROI over its prior centre is a level
 # shared by all channels plus its own deviation, ROI_c / centre_c = level + own_c, with
@@ -51,7 +52,7 @@ from mixscope.spec import RunSpec
 ROI_OWN_SD = 0.5
 ROI_LEVEL_SD = 1.0
 SWEEPS = 25  # coordinate-descent passes; the final polish makes the solution exact (see regression)
-TRANSFORM_SITES = ("adstock_decay", "adstock_peak", "hill_half_saturation", "hill_slope", "logistic_rate")
+TRANSFORM_SITES = transform_sites()  # mixscope.transforms.registry
 
 
 @dataclass(frozen=True, eq=False)

@@ -6,10 +6,15 @@ model's own site names (``adstock_decay``, ``hill_half_saturation`` …), plus
 the regression's ``penalty`` and ``train_share``. Keeping the optimiser on the
 unit cube makes a population one ``(batch, d)`` array that JAX maps over.
 
-Transform ranges are the central ``SEARCH_MASS`` of the Bayesian model's priors
-(:func:`mixscope.model.mmm.mmm_model`), so both engines hold the same beliefs
-about shapes. Media is scaled so that 1 is a typical non-zero week and adstock
-weights are normalised, so half-saturation is searched around 1 on a log scale.
+Transform ranges are the central ``SEARCH_MASS`` of each parameter's prior in
+:mod:`mixscope.transforms.registry`, so both engines hold the same beliefs
+about shapes. Hill's box keeps narrower priors than the Bayesian model's (the
+registry's ``search_prior``, its former priors, on which the figures below and
+tests/ridge were measured): the wider ones let a posterior find S-shaped
+curves, but a regression picks one point of its box, and below is where wide
+boxes send it. Media is scaled so that 1 is a typical non-zero
+week and adstock weights are normalised, so half-saturation is searched around
+1 on a log scale.
 
 Why not wider (Robyn's ranges, as before: decay up to 0.9, half-saturation
 0.2-5, slope 0.5-3): three years of weekly data barely tell shapes apart, and
@@ -30,58 +35,13 @@ import jax.numpy as jnp
 import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
-from scipy import special, stats
+from scipy import special
 
-from mixscope.model.mmm import DEFAULT_PRIORS, ModelConfig
+from mixscope.model.mmm import ModelConfig
+from mixscope.transforms.registry import ADSTOCK, ADSTOCK_DECAY, kinds
 
-
-@dataclass(frozen=True)
-class Prior:
-    """The Bayesian model's prior of one transform parameter: ``Beta(a, b)`` or ``LogNormal(a, b)``."""
-
-    kind: str
-    a: float
-    b: float
-
-    def _distribution(self):
-        if self.kind == "beta":
-            return stats.beta(self.a, self.b)
-        return stats.lognorm(self.b, scale=np.exp(self.a))
-
-    def quantile(self, q: float) -> float:
-        return float(self._distribution().ppf(q))
-
-    @property
-    def centre(self) -> float:
-        """The baseline's value: a Beta's mean, a LogNormal's median."""
-        return float(self._distribution().mean() if self.kind == "beta" else np.exp(self.a))
-
-    def central(self, mass: float) -> tuple[float, float]:
-        """The interval holding the central ``mass`` of the prior."""
-        tail = (1.0 - mass) / 2.0
-        return self.quantile(tail), self.quantile(1.0 - tail)
-
-
-# Decay and logistic rate as the Bayesian model's defaults (mixscope.model.mmm.DEFAULT_PRIORS).
-# The Hill box keeps the Bayesian model's former priors, LogNormal(0, 0.6) and (0.2, 0.4),
-# on which the figures above and tests/ridge were measured: the Bayesian model's wider
-# ones let its posterior find S-shaped curves, but a regression picks one point of the box,
-# and the module docstring shows where wide boxes send it.
-DECAY_PRIOR = Prior("beta", *DEFAULT_PRIORS.decay)
-PEAK_FRACTION_PRIOR = Prior("beta", 1.5, 3.0)  # of max_lag - 1, as mmm_model's delayed adstock
-HALF_SATURATION_PRIOR = Prior("lognormal", 0.0, 0.6)
-SLOPE_PRIOR = Prior("lognormal", 0.2, 0.4)
-LOGISTIC_RATE_PRIOR = Prior("lognormal", *DEFAULT_PRIORS.logistic_rate)
-
-SEARCH_MASS = 0.9
-DELAYED_DECAY_FLOOR = 0.05  # the delayed kernel takes log(decay): keep it off zero
 PENALTY = (1e-4, 1.0)  # log scale; on standardised regressors and KPI, so scale-free
 TRAIN_SHARE = (0.6, 0.9)  # share of the non-holdout periods the regression is fitted on
-
-# Fixed transforms of the fast baseline (no search): the centres of the Bayesian
-# model's priors, so both engines start from the same beliefs. A delayed channel's
-# decay sits mid-range: its kernel needs a visible peak.
-DELAYED_DEFAULT_DECAY = 0.5
 
 
 @dataclass(frozen=True)
@@ -165,36 +125,23 @@ def build_space(config: ModelConfig, method: str) -> SearchSpace:
             sites.append((site, tuple(range(len(dims), len(dims) + len(entries)))))
             dims.extend(entries)
 
-    delayed = set(config.delayed_channels)
-    lags = {i: group.max_lag for group in config.adstock_groups for i in group.indices}
     channels = config.channels
-    decay = DECAY_PRIOR.central(SEARCH_MASS)
-    delayed_decay = (max(decay[0], DELAYED_DECAY_FLOOR), decay[1])
-    peak = PEAK_FRACTION_PRIOR.central(SEARCH_MASS)
-    add("adstock_decay", [
-        Dimension(f"{channels[c]}.adstock_decay", "adstock_decay",
-                  *(delayed_decay if c in delayed else decay))
+    adstock_kind = {i: ADSTOCK[group.kind] for group in config.adstock_groups for i in group.indices}
+    decay = ADSTOCK_DECAY.search_bounds()
+    add(ADSTOCK_DECAY.site, [
+        Dimension(f"{channels[c]}.{ADSTOCK_DECAY.site}", ADSTOCK_DECAY.site,
+                  max(decay[0], adstock_kind[c].search_decay_floor), decay[1], log=ADSTOCK_DECAY.search_log)
         for c in range(len(channels))
     ])
-    add("adstock_peak", [
-        Dimension(f"{channels[c]}.adstock_peak", "adstock_peak",
-                  peak[0] * (lags[c] - 1), peak[1] * (lags[c] - 1))
-        for c in config.delayed_channels
-    ])
-    add("hill_half_saturation", [
-        Dimension(f"{channels[c]}.hill_half_saturation", "hill_half_saturation",
-                  *HALF_SATURATION_PRIOR.central(SEARCH_MASS), log=True)
-        for c in config.hill_channels
-    ])
-    add("hill_slope", [
-        Dimension(f"{channels[c]}.hill_slope", "hill_slope", *SLOPE_PRIOR.central(SEARCH_MASS))
-        for c in config.hill_channels
-    ])
-    add("logistic_rate", [
-        Dimension(f"{channels[c]}.logistic_rate", "logistic_rate", *LOGISTIC_RATE_PRIOR.central(SEARCH_MASS),
-                  log=True)
-        for c in config.logistic_channels
-    ])
+    for kind in kinds():
+        members = config.channels_of(kind.name)
+        lags = _lags(config, kind.name)
+        for parameter in kind.parameters:
+            add(parameter.site, [
+                Dimension(f"{channels[c]}.{parameter.site}", parameter.site,
+                          *parameter.search_bounds(lag), log=parameter.search_log)
+                for c, lag in zip(members, lags, strict=True)
+            ])
     if method != "ols":
         add("penalty", [Dimension("penalty", "penalty", *PENALTY, log=True)])
     add("train_share", [Dimension("train_share", "train_share", *TRAIN_SHARE)])
@@ -202,26 +149,34 @@ def build_space(config: ModelConfig, method: str) -> SearchSpace:
 
 
 def default_transforms(config: ModelConfig) -> dict[str, np.ndarray]:
-    """Transform parameters of the fast baseline, under the model's site names."""
-    delayed = set(config.delayed_channels)
-    lags = {i: group.max_lag for group in config.adstock_groups for i in group.indices}
-    n = len(config.channels)
+    """Transform parameters of the fast baseline (no search), under the model's site names.
+
+    The centres of the search priors, so both engines start from the same beliefs;
+    an adstock kind may set its own decay (the delayed kernel needs a visible peak).
+    """
+    adstock_kind = {i: ADSTOCK[group.kind] for group in config.adstock_groups for i in group.indices}
+    centre = ADSTOCK_DECAY.search_centre()
     params = {
-        "adstock_decay": np.array(
-            [DELAYED_DEFAULT_DECAY if c in delayed else DECAY_PRIOR.centre for c in range(n)],
+        ADSTOCK_DECAY.site: np.array(
+            [_or(adstock_kind[c].baseline_decay, centre) for c in range(len(config.channels))],
             dtype=np.float32,
         )
     }
-    if config.delayed_channels:
-        params["adstock_peak"] = np.array(
-            [PEAK_FRACTION_PRIOR.centre * (lags[c] - 1) for c in config.delayed_channels], dtype=np.float32
-        )
-    if config.hill_channels:
-        k = len(config.hill_channels)
-        params["hill_half_saturation"] = np.full(k, HALF_SATURATION_PRIOR.centre, dtype=np.float32)
-        params["hill_slope"] = np.full(k, SLOPE_PRIOR.centre, dtype=np.float32)
-    if config.logistic_channels:
-        params["logistic_rate"] = np.full(
-            len(config.logistic_channels), LOGISTIC_RATE_PRIOR.centre, dtype=np.float32
-        )
+    for kind in kinds():
+        lags = _lags(config, kind.name)
+        if not lags:
+            continue
+        for parameter in kind.parameters:
+            centres = [parameter.search_centre(lag) for lag in lags]
+            params[parameter.site] = np.array(centres, dtype=np.float32)
     return params
+
+
+def _lags(config: ModelConfig, kind: str) -> tuple[int, ...]:
+    """``max_lag`` of each channel of ``kind``; 1 (unused) for saturation kinds."""
+    members = config.channels_of(kind)
+    return config.lags_of(kind) if kind in ADSTOCK else (1,) * len(members)
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value

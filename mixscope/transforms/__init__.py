@@ -5,23 +5,32 @@ arrays. The model samples in that layout: the gradient with respect to a
 channel's parameters sums over geos and periods, and on CPU that reduction is
 2-6x faster over contiguous memory than strided across a minor channel axis
 (180 → 80 µs for one Hill curve's gradient over 40 geos × 164 weeks × 5 channels).
+
+:mod:`mixscope.transforms.registry` lists the kinds with their priors and NumPy
+twins (:mod:`mixscope.transforms.runtime`). The JAX functions below are loaded
+on first access, so reading the registry (spec validation, the JAX-free
+surface runtime) does not import JAX.
 """
 
-from mixscope.transforms.adstock import (
-    apply_adstock,
-    delayed_adstock,
-    delayed_weights,
-    geometric_adstock,
-    geometric_weights,
-)
-from mixscope.transforms.saturation import hill, logistic
+from __future__ import annotations
 
-__all__ = [
-    "apply_adstock",
-    "delayed_adstock",
-    "delayed_weights",
-    "geometric_adstock",
-    "geometric_weights",
-    "hill",
-    "logistic",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "apply_adstock": "adstock",
+    "delayed_adstock": "adstock",
+    "delayed_weights": "adstock",
+    "geometric_adstock": "adstock",
+    "geometric_weights": "adstock",
+    "hill": "saturation",
+    "logistic": "saturation",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)

@@ -7,14 +7,8 @@ import numpy as np
 import pytest
 
 from mixscope.ridge.regression import GaussianPrior, fit_penalized
-from mixscope.ridge.space import (
-    DECAY_PRIOR,
-    HALF_SATURATION_PRIOR,
-    SEARCH_MASS,
-    SLOPE_PRIOR,
-    build_space,
-    neighbours,
-)
+from mixscope.ridge.space import build_space, neighbours
+from mixscope.transforms.registry import ADSTOCK_DECAY, HILL, SEARCH_MASS
 
 
 def _data(seed=0, n_times=156):
@@ -58,8 +52,9 @@ def test_the_search_box_is_the_central_mass_of_the_bayesian_priors(ridge_dataset
     spec, dataset, _ = ridge_dataset
     space = build_space(build_config(spec, dataset), "ridge")
     bounds = {dim.name.split(".")[-1]: (dim.low, dim.high) for dim in space.dimensions}
-    for site, prior in (("adstock_decay", DECAY_PRIOR), ("hill_half_saturation", HALF_SATURATION_PRIOR),
-                        ("hill_slope", SLOPE_PRIOR)):
+    half_saturation, slope = (p.search_prior for p in HILL.parameters)
+    for site, prior in (("adstock_decay", ADSTOCK_DECAY.prior), ("hill_half_saturation", half_saturation),
+                        ("hill_slope", slope)):
         assert bounds[site] == pytest.approx(prior.central(SEARCH_MASS))
     assert bounds["hill_half_saturation"] == pytest.approx((0.373, 2.683), abs=1e-3)  # LogNormal(0, 0.6)
 
