@@ -6,7 +6,7 @@ import os
 import shutil
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import tomli_w
@@ -14,7 +14,11 @@ import typer
 
 from mixscope.cli._app import app
 from mixscope.cli._output import EXIT_INVALID, emit_json, err, friendly_errors, out
+from mixscope.data.findings import plural
 from mixscope.errors import SpecError
+
+if TYPE_CHECKING:
+    from mixscope.starter import ColumnMapping, Starter
 
 
 @app.command()
@@ -23,39 +27,72 @@ def init(
     data: Path = typer.Argument(None, help="CSV/Parquet data file to describe."),
     output: Path = typer.Option(Path("mixscope.toml"), "-o", "--output", help="Spec file to write."),
     kpi: str = typer.Option(None, help="KPI column, when it is not revenue/sales/conversions."),
+    spend_suffix: list[str] = typer.Option(
+        None, "--spend-suffix", help="Spend columns end with this (repeatable), instead of _spend/_S.",
+    ),
+    channel: list[str] = typer.Option(
+        None, "--channel", help="NAME=COLUMN: channel NAME's spend is COLUMN (repeatable).",
+    ),
+    exposure: list[str] = typer.Option(
+        None, "--exposure", help="NAME=COLUMN: channel NAME's exposure is COLUMN (repeatable).",
+    ),
+    control: list[str] = typer.Option(
+        None, "--control", help="A control column (repeatable); when given, the only controls.",
+    ),
+    mapping: Path = typer.Option(
+        None, "--mapping", help="TOML file with spend_suffix, [channels], [exposure], controls.",
+    ),
     example: bool = typer.Option(False, help="Use the bundled simulated example data."),
     force: bool = typer.Option(False, help="Overwrite an existing spec file."),
 ) -> None:
-    """Write a starter spec by convention (date/week, *_spend channels, KPI, controls)."""
+    """Write a starter spec by convention (date, spend channels and exposure, KPI, controls).
+
+    Recognises mixscope's naming (tv_spend, tv_impressions), Robyn's (tv_S, facebook_I,
+    search_clicks_P) and Meridian's (Channel0_spend, Channel0_impression); the options map
+    what the names do not say.
+    """
+    from mixscope.starter import ColumnMapping, load_mapping, mapping_from_options
+
     if output.exists() and not force:
         raise SpecError(f"{output} already exists; pass --force to overwrite it.")
-    output.parent.mkdir(parents=True, exist_ok=True)
+    said = load_mapping(mapping) if mapping is not None else ColumnMapping()
+    said = said.then(mapping_from_options(spend_suffix or (), channel or (), exposure or (),
+                                          control or ()))
     if example:
         source = resources.files("mixscope.examples") / "simulated_national.csv"
         data = output.parent / "simulated_national.csv"
-        with resources.as_file(source) as path:
-            shutil.copyfile(path, data)
     elif data is None:
         raise SpecError("Name a data file (`mixscope init DATA.csv`) or pass --example.")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if example:
+        with resources.as_file(source) as path:
+            shutil.copyfile(path, data)
     relative = os.path.relpath(data.resolve(), output.resolve().parent)
-    spec = _starter_spec_for_file(data, relative, kpi)
+    starter = _starter_for_file(data, relative, kpi, said)
+    spec = starter.spec
     output.write_text(tomli_w.dumps(spec), encoding="utf-8")
     out.print(
-        f"Wrote {output}: {len(spec['channels'])} channels ({', '.join(spec['channels'])}), "
-        f"KPI {spec['data']['kpi']!r}, {len(spec['data']['controls'])} controls. "
-        "Review it, then run `mixscope validate` and `mixscope fit`."
+        f"Wrote {output}: {len(spec['channels'])} channels, KPI {spec['data']['kpi']!r}, "
+        f"{len(spec['data']['controls'])} controls, {plural(len(starter.ignored), 'column')} "
+        "not used.",
+        highlight=False,
     )
+    for line in starter.describe():
+        out.print(f"  {line}", highlight=False)
+    out.print("Review it, then run `mixscope validate` and `mixscope fit`.", highlight=False)
 
 
-def _starter_spec_for_file(data: Path, path_in_spec: str, kpi: str | None) -> dict[str, Any]:
-    """Read a data file and guess a starter spec (as a dict) from its columns."""
+def _starter_for_file(
+    data: Path, path_in_spec: str, kpi: str | None, mapping: ColumnMapping | None = None
+) -> Starter:
+    """Read a data file and guess a starter spec from its columns (a :class:`Starter`)."""
     from mixscope.data import load_table
     from mixscope.spec import DataSpec
-    from mixscope.starter import starter_spec
+    from mixscope.starter import guess_starter
 
     frame = load_table(DataSpec(path=data.resolve()))
     columns = {name: pd.api.types.is_numeric_dtype(frame[name]) for name in frame.columns}
-    return starter_spec(columns, path_in_spec, kpi=kpi)
+    return guess_starter(columns, path_in_spec, kpi=kpi, mapping=mapping)
 
 
 def _spec_for(target: Path, kpi: str | None):
@@ -64,7 +101,7 @@ def _spec_for(target: Path, kpi: str | None):
 
     if target.suffix.lower() == ".toml":
         return load_spec(target)
-    return parse_spec(_starter_spec_for_file(target, str(target.resolve()), kpi), source=target)
+    return parse_spec(_starter_for_file(target, str(target.resolve()), kpi).spec, source=target)
 
 
 @app.command()
