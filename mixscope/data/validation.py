@@ -34,6 +34,7 @@ COMFORTABLE_WEEKS = 104  # below two years, seasonality rests mostly on priors
 VIF_WARNING = 10.0
 VIF_ERROR = 100.0
 OUTLIER_Z = 10.0
+MEDIATOR_CORRELATION = 0.95  # a control this close to a channel's spend is likely its result
 _MAD_TO_SD = 1.4826  # MAD of a normal sample times this estimates its sd
 _MIN_OUTLIER_SAMPLE = 8  # a median/MAD from fewer values flags noise, not outliers
 _PERIODS = {pd.Timedelta(days=7): "weekly", pd.Timedelta(days=1): "daily"}
@@ -467,6 +468,32 @@ def _check_collinearity(table: _Table) -> list[Finding]:
     )]
 
 
+def _check_control_tracks_spend(table: _Table) -> list[Finding]:
+    """A control nearly collinear with a channel's spend: likely a mediator, not a cause."""
+    findings = []
+    pooled = " (pooled over geos)" if table.is_geo else ""
+    for channel in table.spec.channels:
+        spend = table.parsed[channel.spend]
+        for control in table.spec.data.controls:
+            both = pd.DataFrame({"s": spend, "c": table.parsed[control]}).dropna()
+            if len(both) < 3 or both.nunique().min() < 2:
+                continue  # too few or constant values: reported elsewhere
+            r = float(np.corrcoef(both["s"], both["c"])[0, 1])
+            if abs(r) < MEDIATOR_CORRELATION:
+                continue
+            findings.append(Finding(
+                "warning", "control_tracks_spend",
+                f"Control '{control}' moves with '{channel.spend}' (spend of channel "
+                f"'{channel.name}'){pooled}, r = {r:.2f}: it is likely a result of that spend "
+                "(clicks or visits it bought), and as a control it takes part of the channel's "
+                "effect from the channel. If it measures the channel's delivery, make it "
+                f"`exposure` in [channels.{channel.name}]; otherwise remove it from `controls` "
+                "in [data].",
+                control,
+            ))
+    return findings
+
+
 # --------------------------------------------------------------------------- outliers
 
 
@@ -511,6 +538,7 @@ _CHECKS: tuple[Callable[[_Table], list[Finding]], ...] = (
     _check_constant,
     _check_population,
     _check_collinearity,
+    _check_control_tracks_spend,
     _check_outliers,
     _check_kpi_units,
 )
