@@ -182,6 +182,34 @@ def test_a_channel_that_is_the_sum_of_others_is_an_error(make_frame, spec):
     assert all(name in report.findings[0].message for name in ("tv_", "search_", "social_"))
 
 
+@pytest.mark.parametrize("geo", [False, True], ids=["national", "geo"])
+def test_a_control_that_moves_with_a_spend_is_flagged_as_a_likely_mediator(geo, make_frame, make_spec):
+    frame = make_frame(geo=geo)
+    rng = np.random.default_rng(3)
+    # Clicks bought by search: r ~ 0.98 with search spend, no relation to the other channels.
+    frame["search_clicks"] = frame["search_spend"] * 0.4 + rng.normal(0, 150, len(frame))
+    spec = make_spec(path="data.csv", geo=geo, controls=["price", "search_clicks"])
+    report = validate_frame(frame, spec)
+    assert codes(report) == ["control_tracks_spend"], report.format()
+    finding = report.findings[0]
+    assert finding.level == "warning" and finding.column == "search_clicks"
+    assert "'search_clicks'" in finding.message and "'search_spend'" in finding.message
+    assert "[channels.search]" in finding.message and "remove it from `controls`" in finding.message
+    assert ("pooled over geos" in finding.message) == geo
+    assert report.ok  # a warning: it does not stop the fit
+
+
+def test_a_loosely_related_control_is_not_flagged(make_frame, make_spec):
+    frame = make_frame()
+    rng = np.random.default_rng(3)
+    # r ~ 0.9 with search spend: related, but under the mediator threshold.
+    frame["search_clicks"] = frame["search_spend"] * 0.4 + rng.normal(0, 600, len(frame))
+    r = np.corrcoef(frame["search_clicks"], frame["search_spend"])[0, 1]
+    assert 0.8 < r < 0.95
+    report = validate_frame(frame, make_spec(path="data.csv", controls=["price", "search_clicks"]))
+    assert report.findings == (), report.format()
+
+
 # --------------------------------------------------------------------------- outliers
 
 
