@@ -28,19 +28,24 @@ def init(
     output: Path = typer.Option(Path("mixscope.toml"), "-o", "--output", help="Spec file to write."),
     kpi: str = typer.Option(None, help="KPI column, when it is not revenue/sales/conversions."),
     spend_suffix: list[str] = typer.Option(
-        None, "--spend-suffix", help="Spend columns end with this (repeatable), instead of _spend/_S.",
+        None, "--spend-suffix", metavar="SUFFIX",
+        help="Spend columns end with this (repeatable), instead of _spend/_S.",
     ),
     channel: list[str] = typer.Option(
-        None, "--channel", help="NAME=COLUMN: channel NAME's spend is COLUMN (repeatable).",
+        None, "--channel", metavar="NAME=COLUMN",
+        help="Channel NAME's spend is COLUMN (repeatable).",
     ),
     exposure: list[str] = typer.Option(
-        None, "--exposure", help="NAME=COLUMN: channel NAME's exposure is COLUMN (repeatable).",
+        None, "--exposure", metavar="NAME=COLUMN",
+        help="Channel NAME's exposure is COLUMN (repeatable).",
     ),
     control: list[str] = typer.Option(
-        None, "--control", help="A control column (repeatable); when given, the only controls.",
+        None, "--control", metavar="COLUMN",
+        help="A control column (repeatable); when given, the only controls.",
     ),
     mapping: Path = typer.Option(
-        None, "--mapping", help="TOML file with spend_suffix, [channels], [exposure], controls.",
+        None, "--mapping", metavar="FILE",
+        help="TOML file with the same keys: spend_suffix, channels, exposure, controls.",
     ),
     example: bool = typer.Option(False, help="Use the bundled simulated example data."),
     force: bool = typer.Option(False, help="Overwrite an existing spec file."),
