@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ class Starter:
     """A guessed spec (as a TOML-ready dict) and each column left out of it, with the reason."""
 
     spec: dict[str, Any]
-    ignored: tuple[tuple[str, str], ...] = field(default=())
+    ignored: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> list[str]:
         """One line per role: the KPI, date, geo, each channel, the controls, what was left out."""

@@ -154,6 +154,14 @@ def test_control_option_keeps_a_column_from_a_guessed_role(tmp_path):
                for line in data_warning_lines(report.findings))
 
 
+def test_a_mapped_channel_wins_over_a_guess_and_the_guess_is_said(tmp_path):
+    result, spec = init(ROBYN, tmp_path / "s.toml", "--channel", "tv=ooh_S")
+    assert result.exit_code == 0, result.output
+    assert spec["channels"]["tv"] == {"spend": "ooh_S"} and "ooh" not in spec["channels"]
+    assert "tv_S" not in spec["data"]["controls"]
+    assert "tv_S: looks like the spend of 'tv', which --channel tv=ooh_S maps to 'ooh_S'" in result.stdout
+
+
 def test_mapping_file_has_the_same_keys(custom_csv, tmp_path):
     mapping = tmp_path / "map.toml"
     mapping.write_text(
