@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from mixscope.errors import MixscopeError
@@ -59,6 +61,28 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def emit_json(payload: Any) -> None:
     """``payload`` as indented JSON on stdout, the whole of a ``--json`` command's output."""
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def print_table(table: Table, console: Console = out) -> None:
+    """Print ``table`` within the console's width, wrapping cells and headers, never cutting them with "…".
+
+    Where every column fits its longest word (header included), no word is broken; otherwise,
+    as with many query columns on a narrow terminal, long words fold onto the next line.
+    """
+    words = [_longest_word([column.header, *column.cells]) for column in table.columns]
+    borders_and_padding = 3 * len(words) + 1  # the default box: one rule per side, one space of padding
+    whole_words = sum(words) + borders_and_padding <= console.width
+    for column, width in zip(table.columns, words, strict=True):
+        column.overflow = "fold"
+        column.no_wrap = False
+        if whole_words:
+            column.min_width = max(column.min_width or 0, width)
+    console.print(table)
+
+
+def _longest_word(cells: list[Any]) -> int:
+    texts = (cell.plain if isinstance(cell, Text) else str(cell) for cell in cells)
+    return max((cell_len(word) for text in texts for word in text.split()), default=1)
 
 
 def interval(summary: dict[str, Any], fmt: str = ",.0f") -> str:
