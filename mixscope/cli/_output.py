@@ -64,25 +64,59 @@ def emit_json(payload: Any) -> None:
 
 
 def print_table(table: Table, console: Console = out) -> None:
-    """Print ``table`` within the console's width, wrapping cells and headers, never cutting them with "…".
+    """Print ``table`` within the console's width, never cutting a header or cell with "…".
 
-    Where every column fits its longest word (header included), no word is broken; otherwise,
-    as with many query columns on a narrow terminal, long words fold onto the next line.
+    Columns narrower than their text wrap it at spaces, never inside a word; a table too wide even
+    for that (many query columns on a narrow terminal) is printed as one block per row instead,
+    each column's name beside its value.
     """
-    words = [_longest_word([column.header, *column.cells]) for column in table.columns]
-    borders_and_padding = 3 * len(words) + 1  # the default box: one rule per side, one space of padding
-    whole_words = sum(words) + borders_and_padding <= console.width
-    for column, width in zip(table.columns, words, strict=True):
-        column.overflow = "fold"
-        column.no_wrap = False
-        if whole_words:
-            column.min_width = max(column.min_width or 0, width)
+    texts = [[_plain(cell) for cell in (column.header, *column.cells)] for column in table.columns]
+    natural = [max((cell_len(line) for text in column for line in text.splitlines()), default=1)
+               for column in texts]
+    words = [max((cell_len(word) for text in column for word in text.split()), default=1) for column in texts]
+    room = console.width - (3 * len(texts) + 1)  # the default box: a rule per side, a space of padding
+    if sum(natural) <= room:
+        console.print(table)
+        return
+    if sum(words) > room and len(texts) > 2:
+        _print_records(table, console)
+        return
+    widths = _shrink(natural, words, room)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width, column.no_wrap = width, False
+        column.overflow = "fold"  # only a word longer than the terminal itself is broken, still no "…"
     console.print(table)
 
 
-def _longest_word(cells: list[Any]) -> int:
-    texts = (cell.plain if isinstance(cell, Text) else str(cell) for cell in cells)
-    return max((cell_len(word) for text in texts for word in text.split()), default=1)
+def _shrink(natural: list[int], floor: list[int], room: int) -> list[int]:
+    """Column widths summing to ``room`` or less, taking from the column with most to spare first."""
+    widths = list(natural)
+    while sum(widths) > room:
+        spare = [width - least for width, least in zip(widths, floor, strict=True)]
+        widest = max(range(len(widths)), key=spare.__getitem__)
+        if spare[widest] <= 0:
+            widest = max(range(len(widths)), key=widths.__getitem__)
+            if widths[widest] <= 1:
+                break
+        widths[widest] -= 1
+    return widths
+
+
+def _print_records(table: Table, console: Console) -> None:
+    if table.title:
+        console.print(table.title)
+    cells = [list(column.cells) for column in table.columns]
+    for row in range(table.row_count):
+        record = Table(title=f"row {row + 1}", title_justify="left", show_header=False)
+        record.add_column(justify="left")
+        record.add_column(justify="right")
+        for column, values in zip(table.columns, cells, strict=True):
+            record.add_row(column.header, values[row])
+        print_table(record, console)
+
+
+def _plain(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
 
 
 def interval(summary: dict[str, Any], fmt: str = ",.0f") -> str:
