@@ -159,9 +159,7 @@ def _is_export_file(path: Path) -> bool:
 
 def channel_metrics(summary: Mapping[str, Any]) -> pd.DataFrame:
     """One row per channel, plus the baseline's share, with summary.json's numbers as they are."""
-    metrics = {"roi": summary["roi"], "mroi": summary["mroi"]}
-    if "cpa" in summary:
-        metrics["cpa"] = summary["cpa"]
+    metrics = {key: summary[key] for key in ("roi", "mroi", "cpa") if key in summary}
     rows = []
     for name in summary["channels"]:
         spend = float(summary["spend"][name])
@@ -170,7 +168,8 @@ def channel_metrics(summary: Mapping[str, Any]) -> pd.DataFrame:
             row |= _interval_columns(key, values[name])
         # ROI is incremental outcome / spend draw by draw, so × spend gives its mean and quantiles exactly.
         row |= _interval_columns("incremental", summary["roi"][name], scale=spend)
-        row |= _interval_columns("contribution_share", summary["contribution_share"][name])
+        if "contribution_share" in summary:
+            row |= _interval_columns("contribution_share", summary["contribution_share"][name])
         rows.append(row)
     if summary.get("baseline_share"):
         rows.append({"source": "baseline", "kind": "baseline",
@@ -180,7 +179,8 @@ def channel_metrics(summary: Mapping[str, Any]) -> pd.DataFrame:
 
 def _interval_columns(prefix: str, values: Mapping[str, Any], scale: float = 1.0) -> dict[str, float]:
     low, high = values["ci_90"]
-    return {f"{prefix}_mean": values["mean"] * scale, f"{prefix}_median": values["median"] * scale,
+    median = values.get("median", np.nan)
+    return {f"{prefix}_mean": values["mean"] * scale, f"{prefix}_median": median * scale,
             f"{prefix}_q05": low * scale, f"{prefix}_q95": high * scale}
 
 
