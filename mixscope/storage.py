@@ -167,15 +167,20 @@ def _renameat2() -> Callable[..., int] | None:
 
 
 def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to the file ``path`` through a temporary sibling renamed over it: readers see the
+    """Write ``text`` (UTF-8) to the file ``path`` atomically, as :func:`write_bytes_atomically`."""
+    write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to the file ``path`` through a temporary sibling renamed over it: readers see the
     old file or the new one, a failed write removes its temporary, and the next write removes those of
     killed writers."""
     path = Path(path)
     recover_interrupted_write(path)
     handle, temporary = tempfile.mkstemp(prefix=_temporary_prefix(path, STAGING), dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

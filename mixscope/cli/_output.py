@@ -10,7 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
+from rich.table import Table
 from rich.text import Text
 
 from mixscope.errors import MixscopeError
@@ -59,6 +61,62 @@ def friendly_errors(command: Callable[..., Any]) -> Callable[..., Any]:
 def emit_json(payload: Any) -> None:
     """``payload`` as indented JSON on stdout, the whole of a ``--json`` command's output."""
     sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def print_table(table: Table, console: Console = out) -> None:
+    """Print ``table`` within the console's width, never cutting a header or cell with "…".
+
+    Columns narrower than their text wrap it at spaces, never inside a word; a table too wide even
+    for that (many query columns on a narrow terminal) is printed as one block per row instead,
+    each column's name beside its value.
+    """
+    texts = [[_plain(cell) for cell in (column.header, *column.cells)] for column in table.columns]
+    natural = [max((cell_len(line) for text in column for line in text.splitlines()), default=1)
+               for column in texts]
+    words = [max((cell_len(word) for text in column for word in text.split()), default=1) for column in texts]
+    room = console.width - (3 * len(texts) + 1)  # the default box: a rule per side, a space of padding
+    if sum(natural) <= room:
+        console.print(table)
+        return
+    if sum(words) > room and len(texts) > 2:
+        _print_records(table, console)
+        return
+    widths = _shrink(natural, words, room)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width, column.no_wrap = width, False
+        column.overflow = "fold"  # only a word longer than the terminal itself is broken, still no "…"
+    console.print(table)
+
+
+def _shrink(natural: list[int], floor: list[int], room: int) -> list[int]:
+    """Column widths summing to ``room`` or less, taking from the column with most to spare first."""
+    widths = list(natural)
+    while sum(widths) > room:
+        spare = [width - least for width, least in zip(widths, floor, strict=True)]
+        widest = max(range(len(widths)), key=spare.__getitem__)
+        if spare[widest] <= 0:
+            widest = max(range(len(widths)), key=widths.__getitem__)
+            if widths[widest] <= 1:
+                break
+        widths[widest] -= 1
+    return widths
+
+
+def _print_records(table: Table, console: Console) -> None:
+    if table.title:
+        console.print(table.title)
+    cells = [list(column.cells) for column in table.columns]
+    for row in range(table.row_count):
+        record = Table(title=f"row {row + 1}", title_justify="left", show_header=False)
+        record.add_column(justify="left")
+        record.add_column(justify="right")
+        for column, values in zip(table.columns, cells, strict=True):
+            record.add_row(column.header, values[row])
+        print_table(record, console)
+
+
+def _plain(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
 
 
 def interval(summary: dict[str, Any], fmt: str = ",.0f") -> str:

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mixscope.cli._app import app
-from mixscope.cli._output import emit_json, friendly_errors, out, tagged
+from mixscope.cli._output import emit_json, friendly_errors, out, print_table, tagged
 
 
 @app.command()
@@ -46,7 +46,7 @@ def evidence(
             cells.insert(4, "-" if c.sd_ratio_without_experiments is None
                          else f"{c.sd_ratio_without_experiments:.2f}")
         table.add_row(*cells, Text("prior-driven", style="yellow") if c.prior_driven else "data-driven")
-    out.print(table)
+    print_table(table)
     if report.prior_driven:
         out.print(
             f"Prior-driven: {', '.join(report.prior_driven)} — their ROI is mostly what the prior said; "
@@ -95,6 +95,6 @@ def next_test_command(
             f"{o.roi_sd_now:.2f} → {o.roi_sd_after:.2f}",
             "-" if o.weeks_needed is None else str(o.weeks_needed),
         )
-    out.print(table)
+    print_table(table)
     out.print(f"Current best budget move: {report.current_decision}.")
     out.print(report.recommendation())

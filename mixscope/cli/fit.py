@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mixscope.cli._app import app
-from mixscope.cli._output import EXIT_INVALID, emit_json, err, friendly_errors, out, tagged
+from mixscope.cli._output import EXIT_INVALID, emit_json, err, friendly_errors, out, print_table, tagged
 from mixscope.errors import SpecError
 from mixscope.spec import CALIBRATION_MODES
 
@@ -141,7 +141,7 @@ def _print_fit(summary: dict[str, Any], run_dir: Path) -> None:
             f"{mroi['mean']:.2f}",
             f"{share['mean']:.1%}",
         )
-    out.print(table)
+    print_table(table)
     d = summary["diagnostics"]
     holdout = "n/a" if d["holdout_mape"] is None else f"{d['holdout_mape']:.1%}"
     status = ("ok", "green") if summary["diagnostics_ok"] else ("FAILED", "bold red")
@@ -167,7 +167,7 @@ def _print_ridge(summary: dict[str, Any], run_dir: Path, holdout: str) -> None:
             str(row["candidate"]), f"{row['nrmse']:.4f}", f"{row['decomp_rssd']:.3f}",
             *(f"{row['roi'][channel]:.2f}" for channel in summary["channels"]),
         )
-    out.print(table)
+    print_table(table)
     d = summary["diagnostics"]
     out.print(
         f"Ridge fit: R² {d['r2']:.3f}, MAPE {d['mape']:.1%}, NRMSE {d['nrmse']:.3f}, "
@@ -204,6 +204,6 @@ def _print_calibration(calibration: dict[str, Any]) -> None:
             f"[{low:+,.0f}, {high:+,.0f}]",
             "yes" if e["consistent"] else Text("NO", style="bold red"),
         )
-    out.print(table)
+    print_table(table)
     for channel, known in calibration.get("identification", {}).items():
         out.print(Text(f"{channel}: the tests pin {known['pins']}; they leave open {known['leaves_open']}"))

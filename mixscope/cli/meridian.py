@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from mixscope.cli._app import app
-from mixscope.cli._output import emit_json, err, friendly_errors, out, tagged
+from mixscope.cli._output import emit_json, err, friendly_errors, out, print_table, tagged
 
 
 @app.command("import-meridian")
@@ -62,7 +62,7 @@ def _print_import(summary: dict[str, Any], run_dir: Path) -> None:
             channel, f"{roi['mean']:.2f}", f"[{roi['ci_90'][0]:.2f}, {roi['ci_90'][1]:.2f}]",
             f"{meridian['mroi'][channel]['mean']:.2f}", f"{summary['roi'][channel]['mean']:.2f}",
         )
-    out.print(table)
+    print_table(table)
     check = meridian["roi_check"]
     checked = (f"reproduced ROI within {check['max_relative_error']:.1e} of Meridian's roi_m draws"
                if check["checked"] else f"ROI not checked against roi_m ({check['reason']})")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from mixscope.cli._app import app
-from mixscope.cli._output import emit_json, friendly_errors, interval, number_text, out
+from mixscope.cli._output import emit_json, friendly_errors, interval, number_text, out, print_table
 from mixscope.errors import MixscopeError
 
 _BudgetOption = typer.Option(None, "--budget", help="Total: 1.2x (of current), 1500000, or a range 1x-1.3x.")
@@ -103,7 +103,7 @@ def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
             f"{ranges['share_min']:.0%}–{ranges['share_max']:.0%}",
             f"{payload['marginal_roi'][name]['mean']:.2f}",
         )
-    out.print(table)
+    print_table(table)
     out.print(
         f"Total {payload['total_budget']:,.0f} (current {payload['current_total']:,.0f}). "
         f"Expected outcome {interval(payload['expected_outcome'])} vs current "
@@ -178,6 +178,6 @@ def frontier(
             f"{row.outcome_mean:,.0f} [{row.outcome_q05:,.0f}, {row.outcome_q95:,.0f}]",
             f"{row.roi_mean:.2f}", marginal, f"← mROI < {target_mroi:g}" if row.crosses_target else "",
         )
-    out.print(view)
+    print_table(view)
     if save is not None:
         out.print(f"Saved to {save}.")

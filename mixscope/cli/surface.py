@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from mixscope.cli._app import app
-from mixscope.cli._output import emit_json, friendly_errors, interval, out
+from mixscope.cli._output import emit_json, friendly_errors, interval, out, print_table
 from mixscope.errors import MixscopeError
 
 
@@ -84,7 +84,7 @@ def whatif(
             name, f"{result['spend'][name]:,.0f}", f"{historical[name]:,.0f}",
             interval(channel["contribution"]), roi, f"{result['marginal_roi'][name]['mean']:.2f}",
         )
-    out.print(table)
+    print_table(table)
     out.print(
         f"Outcome ({result['units']['outcome']}): {interval(result['outcome'])}\n"
         f"Historical plan: {interval(result['baseline_plan_outcome'])}\n"
@@ -116,7 +116,7 @@ def query(
         table.add_column(str(column))
     for row in frame.head(limit).itertuples(index=False):
         table.add_row(*[_cell(v) for v in row])
-    out.print(table)
+    print_table(table)
 
 
 def _cell(value: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -71,6 +72,9 @@ def sample(
     for the caller to surface (and the CLI's ``--strict`` to fail on).
     """
     sampler = spec.sampler
+    show_progress = progress and os.environ.get("MIXSCOPE_NO_PROGRESS") is None
+    # A live bar only on a terminal: in a log or a pipe its redraws are escape codes.
+    live_bar = show_progress and sys.stderr.isatty()
     enable_compile_cache()
     started = time.perf_counter()
     start = warm_start(inputs, config, sampler.chains, sampler.seed, sampler.dense_mass)
@@ -93,7 +97,7 @@ def sample(
         num_samples=sampler.draws,
         num_chains=sampler.chains,
         chain_method=chain_method(sampler.chains),
-        progress_bar=progress and os.environ.get("MIXSCOPE_NO_PROGRESS") is None,
+        progress_bar=live_bar,
     )
     mcmc.run(
         jax.random.PRNGKey(sampler.seed), inputs, config,
@@ -102,6 +106,8 @@ def sample(
     samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     diverging = np.asarray(mcmc.get_extra_fields(group_by_chain=True)["diverging"])
     fit_seconds = time.perf_counter() - started
+    if show_progress and not live_bar:
+        sys.stderr.write(chain_report(diverging))
 
     idata = to_inference_data(samples, diverging, dataset, config, inputs)
     evaluation = evaluate_posterior(flatten_draws(samples), inputs, config, scaling.kpi_scale)
@@ -122,6 +128,14 @@ def sample(
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
     return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
+
+
+def chain_report(diverging: np.ndarray) -> str:
+    """One line per chain from ``(chain, draw)`` divergence flags, what a log gets instead of a bar."""
+    return "".join(
+        f"chain {number}: {flags.size} draws, {int(flags.sum())} divergences\n"
+        for number, flags in enumerate(np.atleast_2d(diverging), start=1)
+    )
 
 
 _DIMS = {

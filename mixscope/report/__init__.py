@@ -2,8 +2,10 @@
 
 ``write_report(run_dir, "report.html")`` (CLI: ``mixscope report RUN_DIR -o report.html``).
 Plotly's JavaScript is embedded from the installed package: no CDN, no network.
+``export_run(run_dir, "results.xlsx")`` (CLI: ``mixscope export``) writes the same numbers as tables.
 """
 
+from mixscope.report.export import export_run
 from mixscope.report.html import Report, Section, build_report, check_output, write_report
 
-__all__ = ["Report", "Section", "build_report", "check_output", "write_report"]
+__all__ = ["Report", "Section", "build_report", "check_output", "export_run", "write_report"]

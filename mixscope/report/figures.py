@@ -89,16 +89,24 @@ def fit_over_time(predictions: pd.DataFrame, kpi_label: str) -> go.Figure:
 # --------------------------------------------------------------------------- contributions
 
 
+def decomposition(predictions: pd.DataFrame, channels: Sequence[str]) -> pd.DataFrame:
+    """Per period, summed over geos: ``date``, the baseline and each channel's contribution (posterior
+    means), in that order; the columns add up to the predicted KPI. The chart and the export read this."""
+    columns = {"baseline_mean": "baseline", **{f"contribution_{name}": name for name in channels}}
+    frame = predictions.groupby("date", sort=True)[list(columns)].sum().reset_index()
+    return frame.rename(columns=columns)
+
+
 def contribution_over_time(predictions: pd.DataFrame, channels: Sequence[str], kpi_label: str) -> go.Figure:
     """Stacked areas: baseline plus each channel's contribution (posterior means) per period."""
-    columns = ["baseline_mean", *(f"contribution_{name}" for name in channels)]
-    frame = predictions.groupby("date", sort=True)[columns].sum().reset_index()
+    frame = decomposition(predictions, channels)
+    dates = frame.iloc[:, 0]  # by position here and below: a channel may be named "baseline" or "date"
     colours = channel_colours(channels)
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=frame["date"], y=frame["baseline_mean"], name="baseline", stackgroup="kpi",
+    figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, 1], name="baseline", stackgroup="kpi",
                                 mode="lines", line={"width": 0.5, "color": BASELINE_COLOUR}))
-    for name in channels:
-        figure.add_trace(go.Scatter(x=frame["date"], y=frame[f"contribution_{name}"], name=name,
+    for c, name in enumerate(channels):
+        figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, 2 + c], name=name,
                                     stackgroup="kpi", mode="lines",
                                     line={"width": 0.5, "color": colours[name]}))
     return _layout(figure, "Contribution to the KPI over time", "period", f"{kpi_label} per period")
@@ -151,6 +159,12 @@ def roi_mroi(
 # --------------------------------------------------------------------------- response curves
 
 
+def curve_band(response: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(draw, point)`` → mean, 5% and 95% quantiles per point: a curve and its 90% band."""
+    low, high = np.quantile(response, [0.05, 0.95], axis=0)
+    return response.mean(axis=0), low, high
+
+
 def response_curves(
     channels: Sequence[str], spend_grid: np.ndarray, response: np.ndarray, current: np.ndarray,
     outcome_label: str, revenue: np.ndarray | None = None, threshold: float = 1.0,
@@ -176,8 +190,7 @@ def response_curves(
         row, col = c // columns + 1, c % columns + 1
         keep = spend_grid[c] <= max(current[c], 1e-9) * max_multiple
         grid = spend_grid[c][keep]
-        mean = response[:, c, keep].mean(axis=0)
-        low, high = np.quantile(response[:, c, keep], [0.05, 0.95], axis=0)
+        mean, low, high = curve_band(response[:, c, keep])
         colour = colours[name]
         figure.add_trace(go.Scatter(x=grid, y=high, mode="lines", line={"width": 0}, showlegend=False,
                                     hoverinfo="skip"), row=row, col=col)
