@@ -120,7 +120,9 @@ def compute_scaling(dataset: Dataset) -> Scaling:
     fallback = np.nanmax(np.where(media_scale > 0, media_scale, np.nan), axis=0)
     media_scale = np.where(media_scale > 0, media_scale, np.nan_to_num(fallback, nan=1.0))
     kpi_scale = np.where(kpi_scale > 0, kpi_scale, 1.0)
-    controls = dataset.controls.reshape(-1, dataset.controls.shape[-1])
+    # Explicit row count: with no controls, reshape(-1, 0) cannot infer it.
+    *rows, n_controls = dataset.controls.shape
+    controls = dataset.controls.reshape(int(np.prod(rows)), n_controls)
     control_mean = controls.mean(axis=0) if controls.size else np.zeros(0)
     control_sd = controls.std(axis=0) if controls.size else np.zeros(0)
     control_sd = np.where(control_sd > 0, control_sd, 1.0)
