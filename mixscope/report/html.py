@@ -268,19 +268,24 @@ def _contribution_section(ctx: _Context) -> Section:
 
 def _roi_section(ctx: _Context) -> Section:
     summary = ctx.summary
+    prior_driven = set(summary.get("prior_driven", ()))
     rows = [
         (name, f"{summary['roi'][name]['mean']:.2f}",
          "[{:.2f}, {:.2f}]".format(*summary["roi"][name]["ci_90"]),
-         f"{summary['mroi'][name]['mean']:.2f}", "[{:.2f}, {:.2f}]".format(*summary["mroi"][name]["ci_90"]))
+         f"{summary['mroi'][name]['mean']:.2f}", "[{:.2f}, {:.2f}]".format(*summary["mroi"][name]["ci_90"]),
+         "prior-driven" if name in prior_driven else "")
         for name in summary["channels"]
     ]
     revenue = "revenue" in str(summary.get("roi_units", ""))
+    note = (" Channels marked * (prior-driven) have an ROI that is mostly the prior's: the data barely "
+            "narrowed or moved it, so read it as an assumption until a lift test measures it."
+            if prior_driven else "")
     return Section(
         "roi", "ROI and marginal ROI",
         "ROI is the return per unit of all past spend; marginal ROI the return on the next unit. "
-        + ("Below the dashed line at 1 a channel returns less than it costs." if revenue else ""),
-        (figures.roi_mroi(summary["roi"], summary["mroi"], summary["roi_units"], revenue),),
-        body=_table(("channel", "ROI", "90% interval", "mROI", "90% interval"), rows),
+        + ("Below the dashed line at 1 a channel returns less than it costs." if revenue else "") + note,
+        (figures.roi_mroi(summary["roi"], summary["mroi"], summary["roi_units"], revenue, prior_driven),),
+        body=_table(("channel", "ROI", "90% interval", "mROI", "90% interval", "evidence"), rows),
     )
 
 
