@@ -25,6 +25,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from mixscope.errors import MixscopeError
+from mixscope.insights.formatting import currency_label, with_currency
 from mixscope.report import figures
 from mixscope.storage import write_text_atomically
 
@@ -127,6 +128,14 @@ class _Context:
     _plan: dict[str, Any] | None = None
 
     @property
+    def currency_label(self) -> str:
+        """The unit money axes name: the spec's ``[data] currency``, else the generic word."""
+        return currency_label(self.run.spec.data.currency)
+
+    def money(self, value: float) -> str:
+        return html.escape(with_currency(f"{value:,.0f}", self.run.spec.data.currency))
+
+    @property
     def kpi(self) -> str:
         return str(self.summary["kpi"])
 
@@ -212,7 +221,7 @@ def _data_section(ctx: _Context) -> Section:
     per_period = frame.groupby(date, sort=True)[[spec.data.kpi, *spend_columns.values()]].sum()
     spend = per_period[list(spend_columns.values())].rename(columns={v: k for k, v in spend_columns.items()})
     figure = figures.data_overview(pd.to_datetime(per_period.index.to_series()), per_period[spec.data.kpi],
-                                   spend, ctx.kpi)
+                                   spend, ctx.kpi, ctx.currency_label)
     rows = [
         ("rows × columns", f"{len(frame):,} × {frame.shape[1]}"),
         ("geos", ", ".join(summary.get("geos", ["national"]))),
@@ -220,7 +229,7 @@ def _data_section(ctx: _Context) -> Section:
         (f"total {ctx.kpi}", f"{frame[spec.data.kpi].sum():,.0f}"),
         ("controls", ", ".join(spec.data.controls) or "none"),
     ]
-    rows += [(f"{name} spend", f"{value:,.0f}") for name, value in summary["spend"].items()]
+    rows += [(f"{name} spend", ctx.money(value)) for name, value in summary["spend"].items()]
     table = _table(("item", "value"), rows)
     if report.findings:
         items = "".join(
@@ -299,6 +308,7 @@ def _curves_section(ctx: _Context) -> Section:
     curves = surface.curves
     figure = figures.response_curves(
         surface.channels, curves.spend_grid, curves.kpi, curves.reference_spend, ctx.kpi, curves.revenue,
+        currency=ctx.currency_label,
     )
     window = surface.manifest["reference"]
     note = (f"<p class='small'>Reference window {window['start']} … {window['end']} "
@@ -379,15 +389,16 @@ def _plan_section(ctx: _Context) -> Section:
     frontier_figure = figures.efficient_frontier(
         table, (current_total, plan["current_outcome"]["mean"]),
         (plan["total_budget"], plan["expected_outcome"]["mean"]), f"{ctx.kpi} over the reference window",
+        ctx.currency_label,
     )
     uplift = plan["uplift"]
     if plan["prob_beats_current"] is None:
-        headline = (f"<p>At today's budget ({plan['current_total']:,.0f}) the recommendation is to keep the "
-                    f"current mix ({html.escape(plan['decision'])}).</p>")
+        headline = (f"<p>At today's budget ({ctx.money(plan['current_total'])}) the recommendation is to "
+                    f"keep the current mix ({html.escape(plan['decision'])}).</p>")
     else:
         headline = (
-            f"<p>At today's budget ({plan['current_total']:,.0f}) the recommended mix is expected to change "
-            f"the outcome by {uplift['mean']:+,.0f} (90% interval {uplift['ci_90'][0]:+,.0f} to "
+            f"<p>At today's budget ({ctx.money(plan['current_total'])}) the recommended mix is expected to "
+            f"change the outcome by {uplift['mean']:+,.0f} (90% interval {uplift['ci_90'][0]:+,.0f} to "
             f"{uplift['ci_90'][1]:+,.0f}; {plan['uplift_relative']:+.2%}), with a "
             f"{plan['prob_beats_current']:.0%} probability of beating the current plan.</p>"
         )
@@ -396,7 +407,7 @@ def _plan_section(ctx: _Context) -> Section:
         + "".join(f"<p class='small'>{html.escape(note)}</p>" for note in plan["notes"])
     )
     return Section("plan", "Frontier and recommended plan", guide,
-                   (frontier_figure, figures.plan_vs_current(plan)), body=body)
+                   (frontier_figure, figures.plan_vs_current(plan, ctx.currency_label)), body=body)
 
 
 # --------------------------------------------------------------------------- rendering
