@@ -104,7 +104,14 @@ def build_report(run_dir: str | Path, narrative: bool = True) -> Report:
                + ("" if d.get("holdout_mape") is None else f", holdout MAPE {d['holdout_mape']:.1%}"),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    return Report(f"mixscope report — {run_dir.name}", facts, tuple(summary.get("warnings", [])), sections)
+    facts["run"] = run_dir.name
+    return Report(report_title(run.spec.data.name, str(summary["kpi"])), facts,
+                  tuple(summary.get("warnings", [])), sections)
+
+
+def report_title(name: str | None, kpi: str) -> str:
+    """What the report is of: the spec's ``[data] name`` and the KPI, not the run folder's name."""
+    return f"{name}: {kpi} mix model report" if name else f"{kpi[:1].upper()}{kpi[1:]} mix model report"
 
 
 def write_report(run_dir: str | Path, output: str | Path, narrative: bool = True) -> Path:
