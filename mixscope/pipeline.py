@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from mixscope import metrics
 from mixscope.calibration.apply import calibrate
-from mixscope.calibration.evidence import calibration_summary
+from mixscope.calibration.evidence import calibration_summary, prior_driven_channels
 from mixscope.calibration.experiments import Experiment, load_experiments
 from mixscope.data.dataset import Dataset
 from mixscope.data.validation import Finding
@@ -45,6 +47,8 @@ def fit(
     posterior = sample(spec, dataset, scaling, inputs, config, progress)
     summary = posterior.summary
     summary["warnings"] = [*data_warning_lines(data_warnings), *summary["warnings"]]
+    channel_roi = np.asarray(posterior.idata.posterior["channel_roi"]).reshape(-1, len(dataset.channels))
+    summary["prior_driven"] = prior_driven_channels(spec, dataset, channel_roi)
     if experiments:
         roi = metrics.roi(posterior.evaluation.incremental_outcome, dataset.spend.sum(axis=(0, 1)))
         draws = flatten_draws(posterior.idata.posterior)

@@ -53,6 +53,8 @@ class DataSpec:
     geo: str | None = None
     population: str | None = None
     controls: tuple[str, ...] = ()
+    currency: str | None = None  # symbol ("€") or ISO code ("EUR") money is shown with; None: bare numbers
+    name: str | None = None  # what the model is of ("Acme DE"), for report titles
 
     @property
     def source_label(self) -> str:
@@ -286,12 +288,19 @@ def _build(cls: type, raw: Mapping[str, Any], section: str, where: str) -> Any:
 def _parse_data(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> DataSpec:
     allowed = {
         "path", "query", "date", "kpi", "kpi_type", "revenue_per_kpi",
-        "geo", "population", "controls",
+        "geo", "population", "controls", "currency", "name",
     }
     _check_keys(raw, allowed, "[data]", where)
-    for key in ("path", "query", "date", "kpi", "kpi_type", "geo", "population"):
+    for key in ("path", "query", "date", "kpi", "kpi_type", "geo", "population", "currency", "name"):
         if key in raw:
             _expect(raw[key], str, key, "data", where)
+    for key, limit in (("currency", _CURRENCY_CHARS), ("name", _NAME_CHARS)):
+        value = raw.get(key)
+        if value is not None and not (0 < len(value.strip()) <= limit and value.isprintable()):
+            raise SpecError(
+                f"{where}: [data] {key} must be 1 to {limit} printable characters, got {value!r}"
+                + (' (a symbol such as "€" or an ISO code such as "EUR").' if key == "currency" else ".")
+            )
     if "path" not in raw and "query" not in raw:
         raise SpecError(f"{where}: [data] needs `path` (CSV/Parquet file) or `query` (DuckDB SQL).")
     path = None
@@ -332,7 +341,25 @@ def _parse_data(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> Da
         geo=raw.get("geo"),
         population=raw.get("population"),
         controls=tuple(controls),
+        currency=raw["currency"].strip() if "currency" in raw else None,
+        name=raw["name"].strip() if "name" in raw else None,
     )
+
+
+_CURRENCY_CHARS = 5  # "€", "EUR", "CHF", "R$", "US$"
+_NAME_CHARS = 80
+
+
+def run_currency(run_dir: str | Path) -> str | None:
+    """The currency a saved run's spec names (its ``[data] currency``), None when it names none.
+
+    For commands that load only a run's surface; the spec was validated when the run was fitted.
+    """
+    path = Path(run_dir) / "spec.toml"
+    if not path.is_file():
+        return None
+    currency = tomllib.loads(path.read_text(encoding="utf-8")).get("data", {}).get("currency")
+    return currency if isinstance(currency, str) else None
 
 
 def _parse_prior(raw: Any, key: str, section: str, where: str) -> PriorSpec:
@@ -422,7 +449,7 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
     if spec.data.query is not None:
         data["query"] = spec.data.query
     data.update(date=spec.data.date, kpi=spec.data.kpi, kpi_type=spec.data.kpi_type)
-    for key in ("revenue_per_kpi", "geo", "population"):
+    for key in ("revenue_per_kpi", "geo", "population", "currency", "name"):
         value = getattr(spec.data, key)
         if value is not None:
             data[key] = value

@@ -135,7 +135,32 @@ def _prior_log_moments(spec: RunSpec, dataset: Dataset, config: ModelConfig) -> 
     return mu, sigma
 
 
+def is_prior_driven(sd_ratio: float, kl: float) -> bool:
+    """The data barely narrowed the log-ROI prior and barely moved it: the ROI is the prior's."""
+    return sd_ratio > PRIOR_DRIVEN_SD_RATIO and kl < PRIOR_DRIVEN_KL
+
+
+def _log_moments(roi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(draw, channel)`` ROI → ``(channel,)`` mean and sd of its log."""
+    log_roi = np.log(np.maximum(roi, 1e-12))
+    return log_roi.mean(axis=0), log_roi.std(axis=0)
+
+
 # --------------------------------------------------------------------------- during the fit
+
+
+def prior_driven_channels(spec: RunSpec, dataset: Dataset, roi: np.ndarray) -> list[str]:
+    """Channels whose posterior ROI is mostly the uncalibrated prior, flagged as :func:`evidence_report` does.
+
+    ``roi``: ``(draw, channel)`` posterior ROI. The fit stores this list in
+    ``summary.json["prior_driven"]`` so every surface can mark those channels.
+    """
+    config = build_config(spec, dataset)
+    prior_mu, prior_sd = _prior_log_moments(spec, dataset, config)
+    post_mu, post_sd = _log_moments(roi)
+    kl = normal_kl(post_mu, post_sd, prior_mu, prior_sd)
+    return [name for c, name in enumerate(config.channels)
+            if is_prior_driven(float(post_sd[c] / prior_sd[c]), float(kl[c]))]
 
 
 def calibration_summary(
@@ -270,7 +295,7 @@ def evidence_report(run: Run) -> EvidenceReport:
     posterior = run.idata.posterior
     roi = np.asarray(posterior["channel_roi"]).reshape(-1, len(config.channels))
     log_roi = np.log(np.maximum(roi, 1e-12))
-    post_mu, post_sd = log_roi.mean(axis=0), log_roi.std(axis=0)
+    post_mu, post_sd = _log_moments(roi)
 
     without_sd: np.ndarray | None = None
     pareto_k = None
@@ -282,10 +307,10 @@ def evidence_report(run: Run) -> EvidenceReport:
         weights, pareto_k = psis_weights(log_w)
         without_sd = _weighted_sd(log_roi, weights)
 
-    kl = normal_kl(post_mu, post_sd, prior_mu, prior_sd)
+    ratios, kl = post_sd / prior_sd, normal_kl(post_mu, post_sd, prior_mu, prior_sd)
     channels = []
     for c, name in enumerate(config.channels):
-        ratio = float(post_sd[c] / prior_sd[c])
+        ratio = float(ratios[c])
         prior_mean, prior_ci = _lognormal_summary(float(prior_mu[c]), float(prior_sd[c]))
         low, high = np.quantile(roi[:, c], [0.05, 0.95])
         channels.append(ChannelEvidence(
@@ -296,7 +321,7 @@ def evidence_report(run: Run) -> EvidenceReport:
             posterior_ci_90=(float(low), float(high)),
             sd_ratio=ratio,
             kl=float(kl[c]),
-            prior_driven=bool(ratio > PRIOR_DRIVEN_SD_RATIO and kl[c] < PRIOR_DRIVEN_KL),
+            prior_driven=is_prior_driven(ratio, float(kl[c])),
             sd_ratio_without_experiments=(
                 None if without_sd is None else float(without_sd[c] / prior_sd[c])
             ),

@@ -135,13 +135,20 @@ def _print_fit(summary: dict[str, Any], run_dir: Path) -> None:
         roi, mroi = summary["roi"][channel], summary["mroi"][channel]
         share = summary["contribution_share"][channel]
         table.add_row(
-            channel,
+            f"{channel} *" if channel in summary.get("prior_driven", ()) else channel,
             f"{roi['mean']:.2f}",
             f"[{roi['ci_90'][0]:.2f}, {roi['ci_90'][1]:.2f}]",
             f"{mroi['mean']:.2f}",
             f"{share['mean']:.1%}",
         )
     print_table(table)
+    prior_driven = [name for name in summary["channels"] if name in summary.get("prior_driven", ())]
+    if prior_driven:
+        out.print(Text(
+            f"* prior-driven: the ROI of {', '.join(prior_driven)} is mostly the prior's (the data barely "
+            "narrowed or moved it); `mixscope evidence` shows how much, a lift test would measure it.",
+            style="yellow",
+        ))
     d = summary["diagnostics"]
     holdout = "n/a" if d["holdout_mape"] is None else f"{d['holdout_mape']:.1%}"
     status = ("ok", "green") if summary["diagnostics_ok"] else ("FAILED", "bold red")

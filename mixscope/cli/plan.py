@@ -63,6 +63,7 @@ def plan(
     """Recommend an allocation under constraints, with near-optimal ranges and its uncertainty."""
     from mixscope.plan import DEFAULT_OBJECTIVE, Objective, optimize
     from mixscope.plan.amounts import parse_fraction
+    from mixscope.spec import run_currency
     from mixscope.surface import Surface
 
     stored = Surface.load(run_dir)
@@ -81,7 +82,7 @@ def plan(
     if as_json:
         emit_json(payload)
         return
-    _print_plan(payload, result.near_optimal.sentences())
+    _print_plan(payload, result.near_optimal.sentences(), run_currency(run_dir))
 
 
 def _probability(value: float | None) -> str:
@@ -89,9 +90,13 @@ def _probability(value: float | None) -> str:
     return "—" if value is None else f"{value:.0%}"
 
 
-def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
+def _print_plan(payload: dict[str, Any], sentences: list[str], currency: str | None = None) -> None:
+    from mixscope.insights.formatting import with_currency
+
     table = Table(title=f"Recommended allocation (maximising {payload['objective']})")
-    for column in ("channel", "current", "recommended", "change", "near-optimal share", "mROI after"):
+    unit = f" ({currency})" if currency else ""
+    for column in ("channel", f"current{unit}", f"recommended{unit}", "change", "near-optimal share",
+                   "mROI after"):
         table.add_column(column, justify="left" if column == "channel" else "right")
     for name, spend in payload["allocation"].items():
         current = payload["current"][name]
@@ -104,8 +109,12 @@ def _print_plan(payload: dict[str, Any], sentences: list[str]) -> None:
             f"{payload['marginal_roi'][name]['mean']:.2f}",
         )
     print_table(table)
+
+    def money(value: float) -> str:
+        return with_currency(f"{value:,.0f}", currency)
+
     out.print(
-        f"Total {payload['total_budget']:,.0f} (current {payload['current_total']:,.0f}). "
+        f"Total {money(payload['total_budget'])} (current {money(payload['current_total'])}). "
         f"Expected outcome {interval(payload['expected_outcome'])} vs current "
         f"{interval(payload['current_outcome'])}.\n"
         f"Uplift {interval(payload['uplift'], '+,.0f')} ({number_text(payload['uplift_relative'], '+.2%')}); "

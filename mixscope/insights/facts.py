@@ -331,6 +331,10 @@ def _channel_facts(
             b.add(f"roi.{key}", f"ROI of {q} (return per unit of spend)",
                   f"{fmt_ratio(mean)} (90% interval {fmt_ratio(lo)}–{fmt_ratio(hi)})",
                   [(mean, "ratio"), (lo, "ratio"), (hi, "ratio")], key)
+        if name in summary.get("prior_driven", ()):
+            b.add(f"prior.{key}", f"where the ROI of {q} comes from",
+                  "mostly the prior: the data barely narrowed or moved the assumed ROI, so treat it as "
+                  "an assumption until a lift test measures it", channel=key, topic="prior")
         if name in summary.get("mroi", {}):
             mean, lo, hi = _interval(summary["mroi"][name])
             b.add(f"mroi.{key}", f"marginal ROI of {q} at its historical spend (return on the next unit)",

@@ -36,3 +36,19 @@ def fmt_pct(value: float, decimals: int = 0) -> str:
 
 def fmt_signed_pct(value: float, decimals: int = 0) -> str:
     return f"{value * 100:+.{decimals}f}%"
+
+
+def with_currency(amount: str, currency: str | None) -> str:
+    """A formatted amount with the spec's currency: an ISO code after it ("1,200 EUR"), a symbol
+    before it and after any sign ("-€1,200"); unchanged when the spec names no currency."""
+    if not currency:
+        return amount
+    if currency.isalpha() and currency.isascii():
+        return f"{amount} {currency}"
+    sign = amount[:1] if amount[:1] in "+-−" else ""
+    return f"{sign}{currency}{amount[len(sign):]}"
+
+
+def currency_label(currency: str | None) -> str:
+    """The unit an axis or column of money names: the spec's currency, else the generic word."""
+    return currency or "currency"

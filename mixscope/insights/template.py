@@ -70,6 +70,11 @@ def template_narrative(facts: Facts, audience: str = "executive") -> Narrative:
             text += f" It is {saturation.display}."
             cited.append(saturation.id)
         findings.append(Item(text, tuple(cited)))
+    prior_driven = [f for f in facts.facts if f.topic == "prior"]
+    if prior_driven:  # every such channel, whatever the audience: the ROI above may be only an assumption
+        names = ", ".join(_q(facts, f.channel) for f in prior_driven)
+        findings.append(Item(f"The ROI of {names} comes {prior_driven[0].display}.",
+                             tuple(f.id for f in prior_driven)))
     shares = facts.ranking("share")
     if shares:
         top = facts.get(f"share.{shares[0]}")

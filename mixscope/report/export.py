@@ -64,12 +64,13 @@ def build_export(run_dir: str | Path) -> Export:
     run_dir = Path(run_dir)
     run = load_run(run_dir)
     summary = run.summary
+    money = run.spec.data.currency or "the data's currency"
     outcome = "revenue" if str(summary.get("roi_units", "")).startswith("revenue") else f"{summary['kpi']}"
     tables = [
         Table("channels", "Per channel (and the baseline): spend, ROI, marginal ROI, incremental outcome "
               "and share of the KPI, each as mean, median and 90% interval (q05, q95), as in summary.json. "
               "incremental_* is ROI × spend.",
-              f"spend: the data's currency over the fitted periods; ROI and mROI: {summary['roi_units']}; "
+              f"spend: {money} over the fitted periods; ROI and mROI: {summary['roi_units']}; "
               f"incremental_*: {outcome}; share: fraction of the predicted KPI (0-1)",
               channel_metrics(summary)),
         Table("decomposition", "Per period, summed over geos: the baseline and each channel's contribution "
@@ -96,7 +97,7 @@ def build_export(run_dir: str | Path) -> Export:
         skipped["scenarios"] = f"no saved scenarios ({SCENARIOS_FILE}) in the run folder."
     else:
         tables.append(Table("scenarios", "Scenarios saved in the planner, one row per scenario.",
-                            "spend: the data's currency over the reference window", scenarios))
+                            f"spend: {money} over the reference window", scenarios))
     facts = (
         ("run", str(run_dir)),
         ("KPI", f"{summary['kpi']} ({summary.get('kpi_type', 'unknown')})"),
@@ -104,7 +105,7 @@ def build_export(run_dir: str | Path) -> Export:
         ("geos", ", ".join(summary.get("geos", ["national"]))),
         ("engine", str(summary.get("engine", "bayes"))),
         ("ROI units", str(summary["roi_units"])),
-        ("money", "amounts are in the data's currency"),
+        ("money", f"amounts are in {money}"),
         ("intervals", "90% equal-tailed intervals: q05 and q95 are the 5% and 95% quantiles"),
         ("exported", f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC by mixscope {__version__}"),
     )

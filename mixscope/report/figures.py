@@ -7,7 +7,7 @@ so the same functions serve the report, the tests and anyone in a notebook.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -136,10 +136,14 @@ def contribution_shares(
 
 def roi_mroi(
     roi: Mapping[str, Mapping[str, Any]], mroi: Mapping[str, Mapping[str, Any]], roi_units: str,
-    break_even: bool,
+    break_even: bool, prior_driven: Collection[str] = (),
 ) -> go.Figure:
-    """ROI and marginal ROI per channel with 90% intervals; a break-even line when in revenue."""
+    """ROI and marginal ROI per channel with 90% intervals; a break-even line when in revenue.
+
+    Channels in ``prior_driven`` are labelled with a ``*`` (their ROI is mostly the prior's).
+    """
     channels = list(roi)
+    labels = [f"{name} *" if name in prior_driven else name for name in channels]
     figure = go.Figure()
     series = (("ROI", roi, PALETTE[0]), ("marginal ROI (next unit of spend)", mroi, PALETTE[1]))
     for label, values, colour in series:
@@ -147,7 +151,7 @@ def roi_mroi(
         low = np.array([values[name]["ci_90"][0] for name in channels])
         high = np.array([values[name]["ci_90"][1] for name in channels])
         figure.add_trace(go.Bar(
-            x=channels, y=mean, name=label, marker_color=colour,
+            x=labels, y=mean, name=label, marker_color=colour,
             error_y={"type": "data", "symmetric": False, "array": high - mean, "arrayminus": mean - low},
         ))
     if break_even:

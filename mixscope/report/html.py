@@ -25,6 +25,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from mixscope.errors import MixscopeError
+from mixscope.insights.formatting import currency_label, with_currency
 from mixscope.report import figures
 from mixscope.storage import write_text_atomically
 
@@ -103,7 +104,14 @@ def build_report(run_dir: str | Path, narrative: bool = True) -> Report:
                + ("" if d.get("holdout_mape") is None else f", holdout MAPE {d['holdout_mape']:.1%}"),
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    return Report(f"mixscope report — {run_dir.name}", facts, tuple(summary.get("warnings", [])), sections)
+    facts["run"] = run_dir.name
+    return Report(report_title(run.spec.data.name, str(summary["kpi"])), facts,
+                  tuple(summary.get("warnings", [])), sections)
+
+
+def report_title(name: str | None, kpi: str) -> str:
+    """What the report is of: the spec's ``[data] name`` and the KPI, not the run folder's name."""
+    return f"{name}: {kpi} mix model report" if name else f"{kpi[:1].upper()}{kpi[1:]} mix model report"
 
 
 def write_report(run_dir: str | Path, output: str | Path, narrative: bool = True) -> Path:
@@ -125,6 +133,14 @@ class _Context:
     _surface: Any = None
     _surface_error: str | None = None
     _plan: dict[str, Any] | None = None
+
+    @property
+    def currency_label(self) -> str:
+        """The unit money axes name: the spec's ``[data] currency``, else the generic word."""
+        return currency_label(self.run.spec.data.currency)
+
+    def money(self, value: float) -> str:
+        return html.escape(with_currency(f"{value:,.0f}", self.run.spec.data.currency))
 
     @property
     def kpi(self) -> str:
@@ -212,7 +228,7 @@ def _data_section(ctx: _Context) -> Section:
     per_period = frame.groupby(date, sort=True)[[spec.data.kpi, *spend_columns.values()]].sum()
     spend = per_period[list(spend_columns.values())].rename(columns={v: k for k, v in spend_columns.items()})
     figure = figures.data_overview(pd.to_datetime(per_period.index.to_series()), per_period[spec.data.kpi],
-                                   spend, ctx.kpi)
+                                   spend, ctx.kpi, ctx.currency_label)
     rows = [
         ("rows × columns", f"{len(frame):,} × {frame.shape[1]}"),
         ("geos", ", ".join(summary.get("geos", ["national"]))),
@@ -220,7 +236,7 @@ def _data_section(ctx: _Context) -> Section:
         (f"total {ctx.kpi}", f"{frame[spec.data.kpi].sum():,.0f}"),
         ("controls", ", ".join(spec.data.controls) or "none"),
     ]
-    rows += [(f"{name} spend", f"{value:,.0f}") for name, value in summary["spend"].items()]
+    rows += [(f"{name} spend", ctx.money(value)) for name, value in summary["spend"].items()]
     table = _table(("item", "value"), rows)
     if report.findings:
         items = "".join(
@@ -268,19 +284,24 @@ def _contribution_section(ctx: _Context) -> Section:
 
 def _roi_section(ctx: _Context) -> Section:
     summary = ctx.summary
+    prior_driven = set(summary.get("prior_driven", ()))
     rows = [
         (name, f"{summary['roi'][name]['mean']:.2f}",
          "[{:.2f}, {:.2f}]".format(*summary["roi"][name]["ci_90"]),
-         f"{summary['mroi'][name]['mean']:.2f}", "[{:.2f}, {:.2f}]".format(*summary["mroi"][name]["ci_90"]))
+         f"{summary['mroi'][name]['mean']:.2f}", "[{:.2f}, {:.2f}]".format(*summary["mroi"][name]["ci_90"]),
+         "prior-driven" if name in prior_driven else "")
         for name in summary["channels"]
     ]
     revenue = "revenue" in str(summary.get("roi_units", ""))
+    note = (" Channels marked * (prior-driven) have an ROI that is mostly the prior's: the data barely "
+            "narrowed or moved it, so read it as an assumption until a lift test measures it."
+            if prior_driven else "")
     return Section(
         "roi", "ROI and marginal ROI",
         "ROI is the return per unit of all past spend; marginal ROI the return on the next unit. "
-        + ("Below the dashed line at 1 a channel returns less than it costs." if revenue else ""),
-        (figures.roi_mroi(summary["roi"], summary["mroi"], summary["roi_units"], revenue),),
-        body=_table(("channel", "ROI", "90% interval", "mROI", "90% interval"), rows),
+        + ("Below the dashed line at 1 a channel returns less than it costs." if revenue else "") + note,
+        (figures.roi_mroi(summary["roi"], summary["mroi"], summary["roi_units"], revenue, prior_driven),),
+        body=_table(("channel", "ROI", "90% interval", "mROI", "90% interval", "evidence"), rows),
     )
 
 
@@ -294,6 +315,7 @@ def _curves_section(ctx: _Context) -> Section:
     curves = surface.curves
     figure = figures.response_curves(
         surface.channels, curves.spend_grid, curves.kpi, curves.reference_spend, ctx.kpi, curves.revenue,
+        currency=ctx.currency_label,
     )
     window = surface.manifest["reference"]
     note = (f"<p class='small'>Reference window {window['start']} … {window['end']} "
@@ -374,15 +396,16 @@ def _plan_section(ctx: _Context) -> Section:
     frontier_figure = figures.efficient_frontier(
         table, (current_total, plan["current_outcome"]["mean"]),
         (plan["total_budget"], plan["expected_outcome"]["mean"]), f"{ctx.kpi} over the reference window",
+        ctx.currency_label,
     )
     uplift = plan["uplift"]
     if plan["prob_beats_current"] is None:
-        headline = (f"<p>At today's budget ({plan['current_total']:,.0f}) the recommendation is to keep the "
-                    f"current mix ({html.escape(plan['decision'])}).</p>")
+        headline = (f"<p>At today's budget ({ctx.money(plan['current_total'])}) the recommendation is to "
+                    f"keep the current mix ({html.escape(plan['decision'])}).</p>")
     else:
         headline = (
-            f"<p>At today's budget ({plan['current_total']:,.0f}) the recommended mix is expected to change "
-            f"the outcome by {uplift['mean']:+,.0f} (90% interval {uplift['ci_90'][0]:+,.0f} to "
+            f"<p>At today's budget ({ctx.money(plan['current_total'])}) the recommended mix is expected to "
+            f"change the outcome by {uplift['mean']:+,.0f} (90% interval {uplift['ci_90'][0]:+,.0f} to "
             f"{uplift['ci_90'][1]:+,.0f}; {plan['uplift_relative']:+.2%}), with a "
             f"{plan['prob_beats_current']:.0%} probability of beating the current plan.</p>"
         )
@@ -391,7 +414,7 @@ def _plan_section(ctx: _Context) -> Section:
         + "".join(f"<p class='small'>{html.escape(note)}</p>" for note in plan["notes"])
     )
     return Section("plan", "Frontier and recommended plan", guide,
-                   (frontier_figure, figures.plan_vs_current(plan)), body=body)
+                   (frontier_figure, figures.plan_vs_current(plan, ctx.currency_label)), body=body)
 
 
 # --------------------------------------------------------------------------- rendering
