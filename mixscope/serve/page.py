@@ -97,7 +97,13 @@ const state = {meta: null, names: [], index: new Map(), spend: [], seq: 0, shown
                timer: null};
 const fmt = new Intl.NumberFormat("en-US", {maximumFractionDigits: 0});
 const f2 = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
-const signed = v => (v >= 0 ? "+" : "−") + fmt.format(Math.abs(v));
+// A sign only on what shows as non-zero once rounded: never "-0" or "+0".
+const sign = shown => (+shown > 0 ? "+" : +shown < 0 ? "−" : "");
+const signed = v => { const r = Math.round(v); return sign(r) + fmt.format(Math.abs(r)); };
+const signedPct = (v, digits = 0) => {
+  const shown = (100 * v).toFixed(digits);
+  return sign(shown) + Math.abs(+shown).toFixed(digits) + "%";
+};
 const pct = v => (100 * v).toFixed(0);
 const $ = id => document.getElementById(id);
 
@@ -134,6 +140,9 @@ function showError(error) { $("error").textContent = error ? String(error.messag
 // The plan as the API takes it; Object.fromEntries defines own keys, so any name (even "__proto__") is kept.
 const planBody = () => Object.fromEntries(state.names.map((name, i) => [name, state.spend[i]]));
 const total = () => state.spend.reduce((a, b) => a + b, 0);
+// Within half a currency unit per channel: the amount boxes show whole units.
+const isCurrentPlan = spend =>
+  state.meta.channels.every(ch => Math.abs((spend[ch.name] ?? NaN) - ch.current) <= 0.5);
 
 function buildChannels() {
   const body = document.querySelector("#channels tbody");
@@ -184,10 +193,10 @@ function updateTotals() {
   if (document.activeElement !== $("total-budget")) $("total-budget").value = Math.round(sum);
   const change = sum / state.meta.current_total - 1;
   $("total-note").textContent =
-    `current ${fmt.format(state.meta.current_total)} (${(change * 100).toFixed(1)}%)`;
+    `current ${fmt.format(state.meta.current_total)} (${signedPct(change, 1)})`;
   state.meta.channels.forEach((ch, i) => {
     const c = ch.current > 0 ? state.spend[i] / ch.current - 1 : 0;
-    $(`change-${i}`).textContent = (c >= 0 ? "+" : "") + (c * 100).toFixed(0) + "%";
+    $(`change-${i}`).textContent = signedPct(c);
   });
 }
 
@@ -214,7 +223,8 @@ function render(r) {
     `${fmt.format(b.mean)} [${fmt.format(b.ci_90[0])}, ${fmt.format(b.ci_90[1])}]`;
   $("difference").textContent = `${signed(d.mean)} [${signed(d.ci_90[0])}, ${signed(d.ci_90[1])}]`;
   $("difference").className = "num " + (d.ci_90[0] > 0 ? "good" : d.ci_90[1] < 0 ? "bad" : "");
-  $("prob-beats").textContent = pct(r.prob_beats_baseline_plan) + "%";
+  // The current plan cannot beat itself: a probability there would only read as "0%".
+  $("prob-beats").textContent = isCurrentPlan(r.spend) ? "—" : pct(r.prob_beats_baseline_plan) + "%";
   state.names.forEach((name, i) => {
     const m = r.marginal_roi[name], cell = $(`mroi-${i}`);
     cell.textContent = `${f2.format(m.mean)} [${f2.format(m.ci_90[0])}, ${f2.format(m.ci_90[1])}]`;

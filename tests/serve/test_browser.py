@@ -64,3 +64,24 @@ def test_page_asks_for_the_token_when_gated(national_surface_dir):
         page.goto(f"{url}/?token=s3cret")
         page.wait_for_selector("body[data-ready='1']", timeout=30_000)
         assert page.get_attribute("#outcome-mean", "data-value")
+
+
+def test_current_plan_shows_a_dash_not_a_probability_and_no_signed_zero(national_surface_dir):
+    with running_server(national_surface_dir) as url, browser_page() as (page, errors):
+        page.goto(f"{url}/")
+        page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        # The current plan compared with itself: no "0%" probability, no "-0%" change anywhere.
+        assert page.inner_text("#prob-beats") == "—"
+        assert page.inner_text("#change-0") == "0%"
+        text = page.inner_text("main")
+        assert "-0%" not in text and "−0%" not in text and "+0%" not in text
+
+        # A plan a hair below current (rounds to 0%) still prints 0%, and now has a probability.
+        answered = evaluations(page)
+        current = float(page.input_value("#spend-0"))
+        page.fill("#spend-0", str(round(current * 0.999)))
+        page.dispatch_event("#spend-0", "change")
+        wait_until(page, lambda: evaluations(page) > answered, "the what-if answer to the edit")
+        assert page.inner_text("#change-0") == "0%"
+        assert page.inner_text("#prob-beats").endswith("%")
+        assert errors == []
