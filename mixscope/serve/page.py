@@ -53,7 +53,8 @@ button.secondary{background:#e8ecf1;color:#222}button:disabled{opacity:.5;cursor
   </div>
   <div class="card"><h2>Optimise</h2>
     <div class="row">
-      <label>Budget <input type="number" id="opt-budget" min="0" step="1000"></label>
+      <label title="follows the plan's total above; type another to optimise a different total">Budget
+        <input type="number" id="opt-budget" min="0" step="1000"></label>
       <label>Max change ± <input type="number" id="opt-max-change" min="0" max="100" step="5" value="30"
         style="width:60px">%</label>
       <label><input type="checkbox" id="opt-trust" checked> stay within spend levels seen in the data</label>
@@ -191,6 +192,8 @@ function schedule() {
 function updateTotals() {
   const sum = total();
   if (document.activeElement !== $("total-budget")) $("total-budget").value = Math.round(sum);
+  // Optimise spends the total on screen: a slider edit moves its budget too, so it is never undone.
+  if (document.activeElement !== $("opt-budget")) $("opt-budget").value = Math.round(sum);
   const change = sum / state.meta.current_total - 1;
   $("total-note").textContent =
     `current ${fmt.format(state.meta.current_total)} (${signedPct(change, 1)})`;
@@ -365,7 +368,6 @@ async function main() {
   if (m.warnings.length) {
     $("warnings").replaceChildren(el("div", {class: "warn"}, ...m.warnings.map(w => el("div", {}, w))));
   }
-  $("opt-budget").value = Math.round(m.current_total);
   buildChannels();
   $("total-budget").addEventListener("change", onTotal);
   $("btn-reset").addEventListener("click",

@@ -16,7 +16,8 @@ def test_slider_updates_outcome_matching_the_api_and_optimiser_applies(national_
         page.wait_for_selector("body[data-ready='1']", timeout=30_000)
         before = float(page.get_attribute("#outcome-mean", "data-value"))
         answered = evaluations(page)
-        names = [channel["name"] for channel in httpx.get(f"{url}/api/meta", timeout=10).json()["channels"]]
+        meta = httpx.get(f"{url}/api/meta", timeout=10).json()
+        names = [channel["name"] for channel in meta["channels"]]
         search = names.index("search")  # per-channel elements are numbered, never named after the channel
 
         # Drag-free slider move: a click at 85% of the track sets the value there and fires `input`.
@@ -37,17 +38,31 @@ def test_slider_updates_outcome_matching_the_api_and_optimiser_applies(national_
         assert page.inner_text(f"#mroi-{search}").startswith(f"{mroi['mean']:.2f}")
         page.wait_for_selector("#frontier-chart[data-ready='1'] .main-svg", timeout=60_000)
 
-        # The optimiser with the page's default constraints (±30%, trust region) = the API's answer.
+        # The optimiser with the page's default constraints (±30%, trust region) and the total on screen
+        # (the slider moved it) = the API's answer, and it spends that total. The slider goes to about 1.15x
+        # the channel's current spend: a total the ±30% bounds can absorb.
+        current = meta["channels"][search]["current"]
+        top = float(page.get_attribute(f"#slider-{search}", "max"))
+        answered = evaluations(page)
+        page.mouse.click(box["x"] + 1.15 * current / top * box["width"], box["y"] + box["height"] / 2)
+        wait_until(page, lambda: evaluations(page) > answered, "the what-if answer to the second move")
+        page.wait_for_timeout(300)
+        on_screen = float(page.input_value("#total-budget"))
+        assert on_screen != pytest.approx(sum(c["current"] for c in meta["channels"]), rel=1e-4)
+        assert float(page.input_value("#opt-budget")) == on_screen
         page.click("#btn-optimize")
-        page.wait_for_selector("#plan-summary[data-outcome]", timeout=30_000)
-        meta = httpx.get(f"{url}/api/meta", timeout=10).json()
-        request = {"budget": round(meta["current_total"]), "max_change": 0.3, "trust_region": True,
-                   "locked": []}
+        wait_until(page, lambda: page.get_attribute("#plan-summary", "data-outcome") is not None
+                   or page.inner_text("#error") != "", "the optimised plan", timeout_ms=30_000)
+        assert page.inner_text("#error") == ""
+        request = {"budget": on_screen, "max_change": 0.3, "trust_region": True, "locked": []}
         plan = httpx.post(f"{url}/api/optimize", json=request, timeout=30).json()
         assert float(page.get_attribute("#plan-summary", "data-outcome")) == pytest.approx(
             plan["expected_outcome"]["mean"], rel=1e-9)
+        assert sum(plan["allocation"].values()) == pytest.approx(on_screen, rel=1e-6)
         for name, amount in plan["allocation"].items():
             assert float(page.input_value(f"#spend-{names.index(name)}")) == pytest.approx(amount, abs=1.0)
+        wait_until(page, lambda: abs(float(page.input_value("#total-budget")) - on_screen) <= 2,
+                   "the optimised plan's total on screen")
         wait_until(page, lambda: evaluations(page) > 1, "the what-if answer to the optimised plan")
 
         page.click("#btn-near-optimal")
