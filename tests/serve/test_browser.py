@@ -100,3 +100,21 @@ def test_current_plan_shows_a_dash_not_a_probability_and_no_signed_zero(national
         assert page.inner_text("#change-0") == "0%"
         assert page.inner_text("#prob-beats").endswith("%")
         assert errors == []
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_page_fits_the_viewport_without_horizontal_scrolling(national_surface_dir, width):
+    with running_server(national_surface_dir) as url, browser_page(viewport=(width, 900)) as (page, errors):
+        page.goto(f"{url}/")
+        page.wait_for_selector("body[data-ready='1']", timeout=30_000)
+        page.wait_for_selector("#frontier-chart[data-ready='1'] .main-svg", timeout=60_000)
+        page.click("#btn-near-optimal")  # its tables are the widest thing the page shows
+        page.wait_for_selector("#alternatives tbody tr", timeout=30_000)
+        page.wait_for_timeout(300)  # Plotly resizes to its card on the next frame
+        widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        path = screenshot(page, f"planner-{width}px.png")
+        assert widths[1] == width
+        assert widths[0] <= widths[1], f"page is {widths[0]} px wide in a {width} px viewport ({path})"
+        header = page.locator("header h1").bounding_box()
+        assert header["x"] >= 0 and header["x"] + header["width"] <= width  # the title is not cut off
+        assert errors == [], json.dumps(errors)
