@@ -12,9 +12,37 @@ from mixscope.errors import MixscopeError, did_you_mean
 from mixscope.surface.runtime import Surface
 from mixscope.surface.support import SUPPORTED_SHARE
 
+# What would lift a refusal, worded for the command line. Each front end words the same keys with its
+# own controls (the web planner: mixscope.serve.remedies), so a page never tells its user to pass a flag.
+CLI_REMEDIES: Mapping[str, str] = {
+    "lower_budget": "lower --budget",
+    "raise_budget": "raise --budget",
+    "lower_minimum": "lower a --min",
+    "unlock": "unlock a channel",
+    "widen_max_change": "widen --max-change",
+    "leave_trust_region": "pass --no-trust-region",
+}
+
 
 class PlanError(MixscopeError):
-    """Constraints that contradict each other or the surface, or a bad planning request."""
+    """Constraints that contradict each other or the surface, or a bad planning request.
+
+    ``remedies`` are keys of :data:`CLI_REMEDIES`: ``str(error)`` words them for the CLI,
+    :meth:`worded` for another front end.
+    """
+
+    def __init__(self, problem: str, remedies: tuple[str, ...] = ()) -> None:
+        self.problem = problem
+        self.remedies = remedies
+        super().__init__(self.worded(CLI_REMEDIES))
+
+    def worded(self, wording: Mapping[str, str]) -> str:
+        """The problem, then the remedies as one sentence in ``wording``'s words."""
+        if not self.remedies:
+            return self.problem
+        steps = [wording[key] for key in self.remedies]
+        either = steps[0] if len(steps) == 1 else f"{', '.join(steps[:-1])} or {steps[-1]}"
+        return f"{self.problem} {either[0].upper()}{either[1:]}."
 
 
 @dataclass(frozen=True)
@@ -112,8 +140,8 @@ def resolve(surface: Surface, constraints: Constraints, budget: float | None = N
         if amount > upper[c] * (1 + 1e-9):
             raise PlanError(
                 f"--min {name}={amount:,.0f} is above what {reasons[c]} allows for {name} "
-                f"({upper[c]:,.0f}). Lower the minimum"
-                + (" or pass --no-trust-region." if "trust" in reasons[c] else ".")
+                f"({upper[c]:,.0f}).",
+                ("lower_minimum", "leave_trust_region") if "trust" in reasons[c] else ("lower_minimum",),
             )
         lower[c] = max(lower[c], amount)
     for name, amount in constraints.maximum.items():
@@ -140,15 +168,17 @@ def resolve(surface: Surface, constraints: Constraints, budget: float | None = N
     if lower.sum() > budget_high * (1 + 1e-9):
         raise PlanError(
             f"Infeasible: the channel minimums add up to {lower.sum():,.0f}, more than the budget "
-            f"{budget_high:,.0f}. Lower a --min, unlock a channel, or raise --budget."
+            f"{budget_high:,.0f}.",
+            ("lower_minimum", "unlock", "raise_budget"),
         )
     if upper.sum() < budget_low * (1 - 1e-9):
         capped = sorted({reasons[c] for c in range(len(channels))})
         raise PlanError(
             f"Infeasible: the channels can absorb at most {upper.sum():,.0f} under "
-            f"{'; '.join(capped)}, less than the budget {budget_low:,.0f}. Lower --budget"
-            + (", widen --max-change" if constraints.max_change is not None else "")
-            + (" or pass --no-trust-region" if constraints.trust_region else "") + "."
+            f"{'; '.join(capped)}, less than the budget {budget_low:,.0f}.",
+            ("lower_budget",)
+            + (("widen_max_change",) if constraints.max_change is not None else ())
+            + (("leave_trust_region",) if constraints.trust_region else ()),
         )
     return Bounds(lower, upper, budget_low, budget_high, tuple(reasons), tuple(notes))
 

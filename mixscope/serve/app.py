@@ -28,10 +28,11 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from mixscope import metrics
 from mixscope.errors import MAX_AMOUNT, MixscopeError
-from mixscope.plan import Constraints, Objective, frontier, marginal_returns, optimize
+from mixscope.plan import Constraints, Objective, PlanError, frontier, marginal_returns, optimize
 from mixscope.serve import models
 from mixscope.serve.gate import RequestGate
 from mixscope.serve.page import page_headers, render_page
+from mixscope.serve.remedies import PAGE_REMEDIES
 from mixscope.serve.responses import json_bytes, send_json
 from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap
 from mixscope.serve.whatif import WhatIf, parse_live_draws
@@ -357,8 +358,9 @@ def _json(payload: Any, status: int = 200) -> Response:
 
 
 def _refusal(error: MixscopeError) -> dict[str, str]:
-    """The body of a 400: what the surface or planner refused, in its own words."""
-    return {"detail": str(error)}
+    """The body of a 400: what the surface or planner refused, in its own words; a remedy names the
+    page's controls, not the CLI's flags."""
+    return {"detail": error.worded(PAGE_REMEDIES) if isinstance(error, PlanError) else str(error)}
 
 
 def _field_problem(problem: dict[str, Any]) -> dict[str, Any]:

@@ -23,11 +23,14 @@ _PAGE = r"""<!DOCTYPE html>
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
 header{background:#1f2d3d;color:#fff;padding:12px 24px}header h1{font-size:20px;margin:0}
 header .sub{font-size:13px;opacity:.8;margin-top:4px}
-main{display:grid;grid-template-columns:minmax(600px,1.25fr) minmax(460px,1fr);gap:16px;padding:16px 24px}
+main{display:grid;grid-template-columns:minmax(0,1.25fr) minmax(0,1fr);gap:16px;padding:16px 24px}
+main>div{min-width:0}header,.warn,#narrative{overflow-wrap:anywhere}
+/* Wide tables scroll inside their card, never the page. */
+.scroll{overflow-x:auto;max-width:100%}
 .card{background:#fff;border:1px solid #e1e4e8;border-radius:8px;padding:12px 16px;margin-bottom:16px}
 h2{font-size:16px;margin:2px 0 8px}table{border-collapse:collapse;width:100%;font-size:14px}
 td,th{padding:4px 6px;border-bottom:1px solid #eef0f2;text-align:left;vertical-align:middle}
-th{font-weight:600;color:#555;font-size:12px}.name{white-space:nowrap}input[type=range]{width:100%}
+th{font-weight:600;color:#555;font-size:12px}.name{white-space:nowrap}input[type=range]{width:100%;min-width:90px}
 input[type=number]{width:110px}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .big{font-size:28px;font-weight:600}.muted{color:#666;font-size:13px}.good{color:#1b7f3b}.bad{color:#b00020}
 .row{display:flex;gap:14px;flex-wrap:wrap;align-items:center;margin:6px 0}
@@ -36,6 +39,12 @@ font-size:14px}
 button.secondary{background:#e8ecf1;color:#222}button:disabled{opacity:.5;cursor:wait}
 .warn{background:#fdecea;border:1px solid #f5c2c0;padding:8px 12px;border-radius:6px;margin:8px 24px 0}
 #error{color:#b00020;min-height:1.2em;font-size:14px}.low{color:#b00020}.high{color:#1b7f3b}
+/* Last, to override the rules above. One column below the width two columns need; tighter margins
+   on a phone (from 360 px). */
+@media (max-width:1100px){main{grid-template-columns:minmax(0,1fr)}}
+@media (max-width:600px){header{padding:10px 12px}main{padding:10px 8px;gap:10px}
+.card{padding:10px 10px}.warn{margin:8px 8px 0}
+td,th{padding:4px 3px}input[type=number]{width:90px}}
 </style></head>
 <body data-ready="0" data-evaluations="0">
 <header><h1>mixscope planner — __RUN__</h1><div class="sub" id="run-info">loading…</div></header>
@@ -43,17 +52,18 @@ button.secondary{background:#e8ecf1;color:#222}button:disabled{opacity:.5;cursor
 <main>
 <div>
   <div class="card"><h2>Plan: spend per channel over the reference window</h2>
-    <table id="channels"><thead><tr><th>channel</th><th style="width:38%">spend</th>
+    <div class="scroll"><table id="channels"><thead><tr><th>channel</th><th style="width:38%">spend</th>
       <th class="num">amount</th>
       <th class="num">vs current</th><th class="num" title="return on the next unit of spend">mROI [90%]</th>
-      <th title="keep at current spend when optimising">lock</th></tr></thead><tbody></tbody></table>
+      <th title="keep at current spend when optimising">lock</th></tr></thead><tbody></tbody></table></div>
     <div class="row"><label>Total budget <input type="number" id="total-budget" min="0" step="1000"></label>
       <span class="muted" id="total-note"></span>
       <button class="secondary" id="btn-reset">Reset to current</button></div>
   </div>
   <div class="card"><h2>Optimise</h2>
     <div class="row">
-      <label>Budget <input type="number" id="opt-budget" min="0" step="1000"></label>
+      <label title="follows the plan's total above; type another to optimise a different total">Budget
+        <input type="number" id="opt-budget" min="0" step="1000"></label>
       <label>Max change ± <input type="number" id="opt-max-change" min="0" max="100" step="5" value="30"
         style="width:60px">%</label>
       <label><input type="checkbox" id="opt-trust" checked> stay within spend levels seen in the data</label>
@@ -97,7 +107,13 @@ const state = {meta: null, names: [], index: new Map(), spend: [], seq: 0, shown
                timer: null};
 const fmt = new Intl.NumberFormat("en-US", {maximumFractionDigits: 0});
 const f2 = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
-const signed = v => (v >= 0 ? "+" : "−") + fmt.format(Math.abs(v));
+// A sign only on what shows as non-zero once rounded: never "-0" or "+0".
+const sign = shown => (+shown > 0 ? "+" : +shown < 0 ? "−" : "");
+const signed = v => { const r = Math.round(v); return sign(r) + fmt.format(Math.abs(r)); };
+const signedPct = (v, digits = 0) => {
+  const shown = (100 * v).toFixed(digits);
+  return sign(shown) + Math.abs(+shown).toFixed(digits) + "%";
+};
 const pct = v => (100 * v).toFixed(0);
 const $ = id => document.getElementById(id);
 
@@ -134,6 +150,9 @@ function showError(error) { $("error").textContent = error ? String(error.messag
 // The plan as the API takes it; Object.fromEntries defines own keys, so any name (even "__proto__") is kept.
 const planBody = () => Object.fromEntries(state.names.map((name, i) => [name, state.spend[i]]));
 const total = () => state.spend.reduce((a, b) => a + b, 0);
+// Within half a currency unit per channel: the amount boxes show whole units.
+const isCurrentPlan = spend =>
+  state.meta.channels.every(ch => Math.abs((spend[ch.name] ?? NaN) - ch.current) <= 0.5);
 
 function buildChannels() {
   const body = document.querySelector("#channels tbody");
@@ -182,12 +201,14 @@ function schedule() {
 function updateTotals() {
   const sum = total();
   if (document.activeElement !== $("total-budget")) $("total-budget").value = Math.round(sum);
+  // Optimise spends the total on screen: a slider edit moves its budget too, so it is never undone.
+  if (document.activeElement !== $("opt-budget")) $("opt-budget").value = Math.round(sum);
   const change = sum / state.meta.current_total - 1;
   $("total-note").textContent =
-    `current ${fmt.format(state.meta.current_total)} (${(change * 100).toFixed(1)}%)`;
+    `current ${fmt.format(state.meta.current_total)} (${signedPct(change, 1)})`;
   state.meta.channels.forEach((ch, i) => {
     const c = ch.current > 0 ? state.spend[i] / ch.current - 1 : 0;
-    $(`change-${i}`).textContent = (c >= 0 ? "+" : "") + (c * 100).toFixed(0) + "%";
+    $(`change-${i}`).textContent = signedPct(c);
   });
 }
 
@@ -214,7 +235,8 @@ function render(r) {
     `${fmt.format(b.mean)} [${fmt.format(b.ci_90[0])}, ${fmt.format(b.ci_90[1])}]`;
   $("difference").textContent = `${signed(d.mean)} [${signed(d.ci_90[0])}, ${signed(d.ci_90[1])}]`;
   $("difference").className = "num " + (d.ci_90[0] > 0 ? "good" : d.ci_90[1] < 0 ? "bad" : "");
-  $("prob-beats").textContent = pct(r.prob_beats_baseline_plan) + "%";
+  // The current plan cannot beat itself: a probability there would only read as "0%".
+  $("prob-beats").textContent = isCurrentPlan(r.spend) ? "—" : pct(r.prob_beats_baseline_plan) + "%";
   state.names.forEach((name, i) => {
     const m = r.marginal_roi[name], cell = $(`mroi-${i}`);
     cell.textContent = `${f2.format(m.mean)} [${f2.format(m.ci_90[0])}, ${f2.format(m.ci_90[1])}]`;
@@ -278,8 +300,9 @@ async function runNearOptimal() {
     head([el("th", {}, "plan"), ...names.map(name => el("th", {class: "num"}, name)),
           el("th", {class: "num"}, "below best"), el("th")]),
     el("tbody", {}, ...rows));
-  $("near-optimal").replaceChildren(
-    el("h2", {style: "margin-top:12px"}, `Within ${pct(near.tolerance)}% of the best`), ranges, alternatives);
+  const title = el("h2", {style: "margin-top:12px"}, `Within ${pct(near.tolerance)}% of the best`);
+  $("near-optimal").replaceChildren(title,
+    el("div", {class: "scroll"}, ranges), el("div", {class: "scroll"}, alternatives));
 }
 
 async function drawFrontier() {
@@ -355,7 +378,6 @@ async function main() {
   if (m.warnings.length) {
     $("warnings").replaceChildren(el("div", {class: "warn"}, ...m.warnings.map(w => el("div", {}, w))));
   }
-  $("opt-budget").value = Math.round(m.current_total);
   buildChannels();
   $("total-budget").addEventListener("change", onTotal);
   $("btn-reset").addEventListener("click",

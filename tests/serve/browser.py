@@ -15,7 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Screenshots go to $MIXSCOPE_TEST_ARTIFACTS when set, else ./test-artifacts (git-ignored).
+ARTIFACTS = Path(os.environ.get("MIXSCOPE_TEST_ARTIFACTS")
+                 or Path(__file__).resolve().parents[2] / "test-artifacts")
 
 
 def chromium_path() -> str | None:
@@ -71,9 +73,11 @@ def evaluations(page) -> int:
 
 
 def screenshot(page, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
+    """A full-page screenshot saved as a test artifact; its path is printed (``pytest -s`` shows it)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
+    print(f"screenshot: {path}")
     return path
 
 

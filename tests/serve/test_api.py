@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from mixscope.cli import app as cli
 from mixscope.errors import MixscopeError
+from mixscope.plan import Constraints, PlanError, optimize
 from mixscope.serve import check_bind, create_app, is_loopback
 from mixscope.serve.whatif import WhatIf
 from mixscope.surface import Surface
@@ -123,6 +124,24 @@ def test_optimize_near_optimal_and_refusals(client):
     assert objective.status_code == 400 and "Unknown objective" in objective.json()["detail"]
     negative = client.post("/api/optimize", json={"budget": -1})
     assert negative.status_code == 422
+
+
+def test_infeasible_remedies_name_the_pages_controls_and_the_clis_flags(client, national_surface_dir):
+    budget = client.get("/api/meta").json()["current_total"]
+    refused = client.post("/api/optimize", json={"budget": 10 * budget, "max_change": 0.1})
+    assert refused.status_code == 400
+    page_words = refused.json()["detail"]
+    problem, remedy = page_words.split(". ", 1)
+    assert problem.startswith("Infeasible") and "--" not in remedy
+    for label in ("Budget", "Max change ±", "stay within spend levels seen in the data"):
+        assert label in remedy
+        assert label in client.get("/").text  # a control the page really has
+
+    with pytest.raises(PlanError) as cli_refusal:
+        optimize(Surface.load(national_surface_dir), Constraints(budget=10 * budget, max_change=0.1))
+    cli_words = str(cli_refusal.value)
+    assert cli_words.endswith("Lower --budget, widen --max-change or pass --no-trust-region.")
+    assert cli_words.split(". ")[0] == problem  # one problem, two wordings
 
 
 def test_frontier_and_openapi(client):
