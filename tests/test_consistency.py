@@ -64,7 +64,10 @@ def test_fit_table_shows_the_summary(summary, national_surface_dir, capsys):
     printed = capsys.readouterr().out
     rows = {cells[0]: cells[1:] for line in printed.splitlines()
             if len(cells := [cell.strip() for cell in re.split(r"[│┃|]", line)[1:-1]]) == 5}
+    prior_driven = set(summary.get("prior_driven", []))
     for channel in summary["channels"]:
+        label = f"{channel} *" if channel in prior_driven else channel  # the mark evidence's measure sets
+        rows[channel] = rows.pop(label)
         roi, mroi = summary["roi"][channel], summary["mroi"][channel]
         share = summary["contribution_share"][channel]
         assert rows[channel] == [
@@ -79,15 +82,18 @@ def test_report_shows_the_summary(summary, national_surface_dir):
     roi = sections["roi"]
     rows = [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", roi.body)[1:]]
     table = {row[0]: row[1:] for row in rows}
+    prior_driven = set(summary.get("prior_driven", []))
     for channel in summary["channels"]:
         expected = []
         for key in ("roi", "mroi"):
             mean, low, high = _interval(summary[key][channel])
             expected += [f"{mean:.2f}", f"[{low:.2f}, {high:.2f}]"]
+        expected.append("prior-driven" if channel in prior_driven else "")  # the evidence column
         assert table[channel] == expected, channel
+    labels = [f"{channel} *" if channel in prior_driven else channel for channel in summary["channels"]]
     # The ROI chart: bars at the mean, whiskers to the 90% interval, for ROI then mROI.
     for trace, key in zip(roi.figures[0].data, ("roi", "mroi"), strict=True):
-        assert list(trace.x) == summary["channels"]
+        assert list(trace.x) == labels
         mean, low, high = np.array([_interval(summary[key][c]) for c in summary["channels"]]).T
         np.testing.assert_allclose(trace.y, mean, rtol=1e-12)
         np.testing.assert_allclose(np.asarray(trace.y) + trace.error_y.array, high, rtol=1e-12)
