@@ -23,7 +23,8 @@ Beside them: ``spec`` (the TOML run spec), ``starter`` (``init``'s guessed spec)
 (fit results and run directories), ``metrics`` (one definition of each business
 metric), ``stats`` (shared statistics such as the variance inflation factor),
 ``engines`` (the evaluation inputs of each engine's runs), ``run_files`` and
-``storage`` (files on disk), ``errors`` (messages meant for users) and ``xla``
+``storage`` (files on disk), ``errors`` (messages meant for users), ``_lazy`` (the
+lazy public names of this package and others) and ``xla``
 (:func:`mixscope.xla.configure_xla`: XLA flags, set only when asked; importing
 mixscope changes no environment variable).
 
@@ -33,9 +34,9 @@ planning, the web planner) never pays for, or depends on, JAX and NumPyro.
 
 from __future__ import annotations
 
-import importlib
 import warnings
-from typing import Any
+
+from mixscope._lazy import lazy_getattr
 
 # ArviZ 0.2x announces its 1.0 refactor on import; users cannot act on it.
 warnings.filterwarnings("ignore", message="ArviZ is undergoing", category=FutureWarning)
@@ -58,12 +59,7 @@ _PUBLIC = {
 }
 
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'mixscope' has no attribute {name!r}")
-    return getattr(importlib.import_module(_PUBLIC[name]), name)
+__getattr__ = lazy_getattr(__name__, _PUBLIC)
 
 
 def __dir__() -> list[str]:

@@ -11,8 +11,7 @@ from an imported run, by Meridian's definition.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mixscope._lazy import lazy_getattr
 
 _PUBLIC = {
     "import_meridian": "mixscope.meridian.engine",
@@ -20,10 +19,5 @@ _PUBLIC = {
 }
 
 __all__ = sorted(_PUBLIC)
-
-
-def __getattr__(name: str) -> Any:
-    # Lazily, so reading the mapping or the engine hook does not import JAX-heavy modules twice over.
-    if name not in _PUBLIC:
-        raise AttributeError(f"module 'mixscope.meridian' has no attribute {name!r}")
-    return getattr(importlib.import_module(_PUBLIC[name]), name)
+# Lazily, so reading the mapping or the engine hook does not import JAX-heavy modules twice over.
+__getattr__ = lazy_getattr(__name__, _PUBLIC)

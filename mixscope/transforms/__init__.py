@@ -14,23 +14,17 @@ surface runtime) does not import JAX.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from mixscope._lazy import lazy_getattr
 
 _EXPORTS = {
-    "apply_adstock": "adstock",
-    "delayed_adstock": "adstock",
-    "delayed_weights": "adstock",
-    "geometric_adstock": "adstock",
-    "geometric_weights": "adstock",
-    "hill": "saturation",
-    "logistic": "saturation",
+    "apply_adstock": "mixscope.transforms.adstock",
+    "delayed_adstock": "mixscope.transforms.adstock",
+    "delayed_weights": "mixscope.transforms.adstock",
+    "geometric_adstock": "mixscope.transforms.adstock",
+    "geometric_weights": "mixscope.transforms.adstock",
+    "hill": "mixscope.transforms.saturation",
+    "logistic": "mixscope.transforms.saturation",
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
