@@ -151,6 +151,7 @@ def frontier(
     """Best achievable outcome per total budget, with its interval, mROI and allocation."""
     import numpy as np
 
+    from mixscope.insights.formatting import fmt_amount
     from mixscope.plan import frontier as efficient_frontier
     from mixscope.surface import Surface
 
@@ -172,21 +173,25 @@ def frontier(
         emit_json(json.loads(table.to_json(orient="records")))
         return
     view = Table(title="Efficient frontier (best expected outcome per budget)")
-    for column in ("budget", "total spend", "outcome (90% interval)", "ROI", "marginal ROI", ""):
+    # The interval has its own column, in rounded k/M form, so that an 80-column terminal shows each
+    # row on one line instead of wrapping the outcome cell over three.
+    for column in ("budget", "total spend", "outcome", "90% interval", "ROI", "mROI"):
         view.add_column(column, justify="right")
     for row in table.itertuples(index=False):
         if not row.feasible:
             view.add_row(
-                f"{row.budget_level:.2f}x", f"{row.total_spend:,.0f}", "infeasible under constraints",
-                "", "", "",
+                f"{row.budget_level:.2f}x", f"{row.total_spend:,.0f}", "infeasible", "under constraints",
+                "", "",
             )
             continue
         marginal = "" if np.isnan(row.marginal_roi_mean) else f"{row.marginal_roi_mean:.2f}"
         view.add_row(
-            f"{row.budget_level:.2f}x", f"{row.total_spend:,.0f}",
-            f"{row.outcome_mean:,.0f} [{row.outcome_q05:,.0f}, {row.outcome_q95:,.0f}]",
-            f"{row.roi_mean:.2f}", marginal, f"← mROI < {target_mroi:g}" if row.crosses_target else "",
+            f"{row.budget_level:.2f}x", f"{row.total_spend:,.0f}", f"{row.outcome_mean:,.0f}",
+            f"{fmt_amount(row.outcome_q05)}–{fmt_amount(row.outcome_q95)}",
+            f"{row.roi_mean:.2f}", f"{marginal} ←" if row.crosses_target else marginal,
         )
     print_table(view)
+    if table["crosses_target"].any():
+        out.print(f"← the first budget where the marginal ROI falls below {target_mroi:g}.")
     if save is not None:
         out.print(f"Saved to {save}.")

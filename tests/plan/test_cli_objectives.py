@@ -121,7 +121,11 @@ def test_frontier_target_mroi_marks_the_first_level_below_it(national_surface_di
     text = runner.invoke(app, ["frontier", str(national_surface_dir), "--levels", "0.6:1.8:0.2",
                                "--no-trust-region", "--target-mroi", "1.5"], catch_exceptions=False)
     assert text.exit_code == 0
-    # At the runner's 80 columns the table wraps the note inside its cell ("← mROI <" / "1.5"): read
-    # the last column's lines back together.
-    last_column = [line.split("│")[-2].strip() for line in text.stdout.splitlines() if line.count("│") >= 7]
-    assert "← mROI < 1.5" in " ".join(cell for cell in last_column if cell), text.stdout
+    # At the runner's 80 columns each level is one line (the interval has its own column, in k/M
+    # form) and the crossing is marked in the mROI cell, explained under the table.
+    lines = [line for line in text.stdout.splitlines() if line.count("│") >= 7]
+    assert len(lines) == len(rows), text.stdout
+    assert max(len(line) for line in text.stdout.splitlines()) <= 80, text.stdout
+    marked = [i for i, line in enumerate(lines) if line.split("│")[-2].strip().endswith("←")]
+    assert marked == [next(i for i, value in enumerate(marginal) if value < 1.5)], text.stdout
+    assert "← the first budget where the marginal ROI falls below 1.5." in text.stdout
