@@ -23,7 +23,8 @@ Beside them: ``spec`` (the TOML run spec), ``starter`` (``init``'s guessed spec)
 (fit results and run directories), ``metrics`` (one definition of each business
 metric), ``stats`` (shared statistics such as the variance inflation factor),
 ``engines`` (the evaluation inputs of each engine's runs), ``run_files`` and
-``storage`` (files on disk), ``errors`` (messages meant for users), ``_lazy`` (the
+``storage`` (files on disk), ``errors`` (messages meant for users), ``choices``
+(names the library and the CLI both accept, importing nothing), ``_lazy`` (the
 lazy public names of this package and others) and ``xla``
 (:func:`mixscope.xla.configure_xla`: XLA flags, set only when asked; importing
 mixscope changes no environment variable).

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from mixscope.choices import AUDIENCES
 from mixscope.cli import app
 from mixscope.cli.fit import CalibrationMode, Engine, RidgeMethod
 from mixscope.cli.insights import Audience
-from mixscope.insights.prompt import AUDIENCES
 from mixscope.ridge.regression import METHODS
 from mixscope.spec import CALIBRATION_MODES
 

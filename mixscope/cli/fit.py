@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from mixscope.choices import RIDGE_METHODS
 from mixscope.cli._app import app
 from mixscope.cli._output import EXIT_INVALID, emit_json, err, friendly_errors, out, print_table, tagged
 from mixscope.errors import SpecError
@@ -23,13 +24,8 @@ class Engine(StrEnum):
     ridge = "ridge"
 
 
-class RidgeMethod(StrEnum):
-    """``--method``: :data:`mixscope.ridge.regression.METHODS`, restated because importing the ridge
-    package loads JAX, which the CLI's startup must not; tests/test_cli_choices.py keeps them equal."""
-
-    ols = "ols"
-    ridge = "ridge"
-    lasso = "lasso"
+# ``--method``: from the JAX-free list the ridge package itself uses.
+RidgeMethod = StrEnum("RidgeMethod", [(method, method) for method in RIDGE_METHODS])
 
 
 # ``--calibration-mode``: the spec's own list, so a new mode needs no CLI edit.

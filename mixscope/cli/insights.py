@@ -8,16 +8,12 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
+from mixscope.choices import AUDIENCES
 from mixscope.cli._app import app
 from mixscope.cli._output import emit_json, friendly_errors, out
 
-
-class Audience(StrEnum):
-    """``--audience``: :data:`mixscope.insights.prompt.AUDIENCES`, restated to keep the insights package
-    out of the CLI's startup; tests/test_cli_choices.py keeps them equal."""
-
-    executive = "executive"
-    analyst = "analyst"
+# ``--audience``: from the list the insights package itself uses, without importing it.
+Audience = StrEnum("Audience", [(audience, audience) for audience in AUDIENCES])
 
 
 @app.command()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mixscope.choices import AUDIENCES
 from mixscope.errors import MixscopeError
 from mixscope.insights import prompt
 from mixscope.insights.backends import (
@@ -94,8 +95,8 @@ def explain_run(
     verification is retried with the problems fed back, at most ``max_retries``
     times, then replaced by the template narrative with ``fallback_reason`` set.
     """
-    if audience not in prompt.AUDIENCES:
-        raise MixscopeError(f"--audience must be one of {', '.join(prompt.AUDIENCES)}; got '{audience}'.")
+    if audience not in AUDIENCES:
+        raise MixscopeError(f"--audience must be one of {', '.join(AUDIENCES)}; got '{audience}'.")
     if max_retries < 0:
         raise MixscopeError(f"max_retries must be 0 or more, got {max_retries}.")
     facts = facts if facts is not None else build_facts(run_dir)

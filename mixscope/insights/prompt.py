@@ -17,8 +17,6 @@ from mixscope.insights.backends import ScaffoldLine
 from mixscope.insights.cited import action_openings, brief
 from mixscope.insights.facts import Facts
 
-AUDIENCES = ("executive", "analyst")
-
 _TONE = {
     "executive": "a marketing executive: plain business language, short sentences",
     "analyst": "a marketing analyst: precise, and mention the 90% intervals the values carry",

@@ -33,9 +33,10 @@ import numpy as np
 from jax import Array
 from jax.typing import ArrayLike
 
+from mixscope.choices import RIDGE_METHODS
 from mixscope.stats import variance_inflation
 
-METHODS = ("ols", "ridge", "lasso")
+METHODS = RIDGE_METHODS
 L1_RATIO = {"ols": 0.0, "ridge": 0.0, "lasso": 1.0}
 # A tiny ridge term keeps OLS solvable when regressors are collinear (float32
 # Gram matrices); it moves coefficients by far less than their standard errors.

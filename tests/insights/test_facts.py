@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 
+from mixscope.choices import AUDIENCES
 from mixscope.insights import prompt
 from mixscope.insights.facts import FACTS_VERSION, Facts, build_facts, facts_from_summary
 from mixscope.insights.names import NAME_LIMIT, sanitize_name
@@ -86,7 +87,7 @@ def test_injection_named_channel_is_data_not_instructions(tmp_path):
     channel = hostile.channels[2]
     assert channel.aliased and channel.label == "channel_3" and channel.key == "channel_3"
     assert len(channel.name) <= NAME_LIMIT and '"' not in channel.name
-    for audience in prompt.AUDIENCES:
+    for audience in AUDIENCES:
         clean, dirty = prompt.messages(plain, audience), prompt.messages(hostile, audience)
         # The instructions are byte-identical; the name never reaches the model.
         assert clean[0] == dirty[0]
