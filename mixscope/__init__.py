@@ -15,6 +15,7 @@ The subpackages follow the pipeline, data -> transforms -> model -> surface -> p
 - ``insights``: a local LLM explains a run and answers questions; every number is verified.
 - ``report``: the self-contained HTML report.
 - ``serve``: the web planner (FastAPI) answered from the stored surface.
+- ``batch``: many specs fitted on a Dask cluster, and their catalog (``mixscope batch``).
 - ``cli``: the ``mixscope`` command line, one module per domain.
 - ``examples``: the bundled simulated data ``mixscope init --example`` copies.
 

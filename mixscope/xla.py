@@ -40,8 +40,17 @@ def configure_xla(host_devices: int | None = None) -> None:
 
     Call it before JAX's CPU backend starts; afterwards it has no effect on this process.
     """
-    flags = os.environ.get("XLA_FLAGS", "")
-    if _DEVICE_COUNT not in flags:
-        set_host_device_count(host_devices or max(4, os.cpu_count() or 1))
-    if _OPTIMIZATION_LEVEL not in flags:
-        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + f" --{_OPTIMIZATION_LEVEL}=1").strip()
+    os.environ["XLA_FLAGS"] = xla_flags(os.environ.get("XLA_FLAGS", ""), host_devices)
+
+
+def xla_flags(flags: str = "", host_devices: int | None = None) -> str:
+    """``flags`` completed with :func:`configure_xla`'s settings (a setting already in ``flags`` wins).
+
+    Pure: the value a process (or a Dask worker, :mod:`mixscope.batch.cluster`) should start with.
+    """
+    parts = flags.split()
+    if not any(_DEVICE_COUNT in part for part in parts):
+        parts.insert(0, f"--{_DEVICE_COUNT}={host_devices or max(4, os.cpu_count() or 1)}")
+    if not any(_OPTIMIZATION_LEVEL in part for part in parts):
+        parts.append(f"--{_OPTIMIZATION_LEVEL}=1")
+    return " ".join(parts)

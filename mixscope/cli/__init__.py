@@ -8,7 +8,8 @@ Importing a command module registers its commands on :data:`app`, in the order
 ``mixscope --help`` lists them.
 """
 
-from mixscope.cli import data, fit, meridian, surface, calibration, plan, report, export, serve, insights  # noqa: F401, I001
+from mixscope.cli import data, fit, batch, meridian, surface, calibration, plan  # noqa: F401, I001
+from mixscope.cli import report, export, serve, insights  # noqa: F401, I001
 from mixscope.cli._app import app, literal_help
 from mixscope.cli._output import out, err
 from mixscope.xla import configure_xla

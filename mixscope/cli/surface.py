@@ -96,13 +96,15 @@ def whatif(
 @app.command()
 @friendly_errors
 def query(
-    run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
+    run_dir: Path = typer.Argument(
+        ..., metavar="RUN_DIR", help="Run directory with a surface, or a `mixscope batch` folder."
+    ),
     sql: str = typer.Argument(..., help="One SELECT over tables scenarios, scenario_channels, curves, "
-                              "draws, predictions."),
+                              "draws, predictions (a batch folder: catalog)."),
     as_json: bool = typer.Option(False, "--json", help="Print rows as JSON."),
     limit: int = typer.Option(50, help="Rows shown in the table view (JSON returns all)."),
 ) -> None:
-    """Query the stored surface and predictions with DuckDB SQL (one read-only statement, no file access)."""
+    """Query a run's surface and predictions, or a batch's catalog, with DuckDB SQL (one read-only SELECT)."""
     from mixscope.surface.query import run_query
 
     if limit < 1:
