@@ -65,14 +65,12 @@ def whatif(
 ) -> None:
     """Predicted outcome of a spend plan vs. the historical plan, from the stored surface."""
     from mixscope.plan.amounts import parse_spend
-    from mixscope.plan.optimize import plan_extrapolation
     from mixscope.surface import Surface
 
     stored = Surface.load(run_dir)
     plan = parse_spend(spend)
     result = stored.evaluate(plan)
-    result["marginal_roi"] = stored.marginal(plan)
-    result["extrapolation"] = plan_extrapolation(stored, stored.plan_vector(plan))
+    result["marginal_roi"] = stored.marginal(plan)  # the result carries extrapolation (Surface.evaluate)
     if as_json:
         emit_json(result)
         return
