@@ -42,7 +42,7 @@ Piece = Callable[[Means, Any, "Run"], list[tuple[str, np.ndarray]]]
 def _trend(means: Means, inputs: Any, run: Run) -> list[tuple[str, np.ndarray]]:
     level = np.asarray(means["intercept"], dtype=np.float64)[:, None] + np.zeros(inputs.n_times)
     if inputs.trend_basis.shape[1] and "trend" in means:
-        level = level + (inputs.trend_basis @ means["trend"])[None, :]
+        level = level + (inputs.trend_basis.astype(np.float64) @ means["trend"])[None, :]
     return [("trend", level)]
 
 
@@ -50,7 +50,7 @@ def _seasonality(means: Means, inputs: Any, run: Run) -> list[tuple[str, np.ndar
     if not inputs.season_basis.shape[1] or "seasonality" not in means:
         return []
     shared = inputs.season_basis.astype(np.float64) @ means["seasonality"]
-    return [("seasonality", np.broadcast_to(shared, (inputs.controls.shape[0], inputs.n_times)))]
+    return [("seasonality", np.broadcast_to(shared, inputs.kpi.shape))]  # (geo, time): shared by geos
 
 
 def _controls(means: Means, inputs: Any, run: Run) -> list[tuple[str, np.ndarray]]:
