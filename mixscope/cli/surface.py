@@ -70,7 +70,7 @@ def whatif(
     stored = Surface.load(run_dir)
     plan = parse_spend(spend)
     result = stored.evaluate(plan)
-    result["marginal_roi"] = stored.marginal(plan)
+    result["marginal_roi"] = stored.marginal(plan)  # the result carries extrapolation (Surface.evaluate)
     if as_json:
         emit_json(result)
         return
@@ -91,6 +91,23 @@ def whatif(
         f"Difference: {interval(result['difference'], '+,.0f')}; "
         f"probability this plan beats the historical one: {result['prob_beats_baseline_plan']:.0%}"
     )
+    out.print("\n".join(extrapolation_lines(result["extrapolation"])))
+
+
+def extrapolation_lines(report: dict[str, dict[str, float]]) -> list[str]:
+    """Per channel past the data's media levels, how far; one line when every channel stays within them."""
+    from mixscope.plan.optimize import EXTRAPOLATION_NOTE
+
+    beyond = {name: figures for name, figures in report.items()
+              if figures["peak_ratio"] >= EXTRAPOLATION_NOTE}
+    if not beyond:
+        return ["Within the data: no channel's weekly media level goes past the largest the data showed."]
+    return ["Extrapolation: the model answers past the media levels the data showed for "
+            + ", ".join(beyond) + "."] + [
+        f"  {name}: peak week {figures['peak_ratio']:.1f}× the largest in the data; "
+        f"{figures['share_beyond']:.0%} of weeks beyond it"
+        for name, figures in beyond.items()
+    ]
 
 
 @app.command()

@@ -22,6 +22,7 @@ import pandas as pd
 
 from mixscope import __version__
 from mixscope.errors import MixscopeError
+from mixscope.report.baseline import baseline_components
 from mixscope.report.figures import curve_band, decomposition
 from mixscope.storage import atomic_directory, write_bytes_atomically
 
@@ -74,8 +75,10 @@ def build_export(run_dir: str | Path) -> Export:
               f"incremental_*: {outcome}; share: fraction of the predicted KPI (0-1)",
               channel_metrics(summary)),
         Table("decomposition", "Per period, summed over geos: the baseline and each channel's contribution "
-              "(posterior means); the columns add up to the predicted KPI.",
-              f"{summary['kpi']} per period", decomposition(run.predictions, summary["channels"])),
+              "(posterior means); these columns add up to the predicted KPI. The baseline: * columns split "
+              "the baseline into trend, seasonality and each control, and add up to it.",
+              f"{summary['kpi']} per period",
+              decomposition(run.predictions, summary["channels"], baseline_components(run))),
     ]
     skipped: dict[str, str] = {}
     surface, reason = _surface(run_dir)

@@ -16,11 +16,17 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from mixscope import metrics
+from mixscope.report.baseline import BaselineComponent
+from mixscope.report.ticks import round_axis
 from mixscope.transforms.registry import DELAYED, GEOMETRIC
 
 # Qualitative palette (colour-blind friendly, Okabe-Ito); the same channel keeps its colour in every chart.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 BASELINE_COLOUR = "#BBBBBB"
+BASELINE_SHADES = ("#BBBBBB", "#8C8C8C", "#D9CBB0", "#A89F91", "#CFCFCF", "#77706A")  # baseline's components
+BASELINE_PREFIX = "baseline: "  # decomposition's columns of the baseline's components
+BEYOND_DATA_COLOUR = "#DDDDDD"  # response curves: spend past the largest weekly media level seen
+BREAK_EVEN_MARGIN = 120  # px right of the ROI chart: room for the break-even label beside the plot
 _LAYOUT = {"template": "plotly_white", "height": 420, "margin": {"l": 70, "r": 30, "t": 60, "b": 60},
            "legend": {"orientation": "h", "y": -0.2}}
 
@@ -55,8 +61,13 @@ def data_overview(
         secondary_y=True,
     )
     figure.update_layout(barmode="stack", bargap=0)
-    figure.update_yaxes(title_text=f"spend per period ({currency})", secondary_y=False)
-    figure.update_yaxes(title_text=f"{kpi_label} per period", secondary_y=True, showgrid=False)
+    # Round ticks on both axes: left to itself Plotly lines the right axis's ticks up with the left's.
+    spend_axis = round_axis(0.0, float(np.nanmax(spend.sum(axis=1), initial=0.0)))
+    kpi_axis = round_axis(float(np.nanmin(kpi)), float(np.nanmax(kpi)))
+    figure.update_yaxes(title_text=f"spend per period ({currency})", secondary_y=False,
+                        **spend_axis.layout())
+    figure.update_yaxes(title_text=f"{kpi_label} per period", secondary_y=True, showgrid=False,
+                        **kpi_axis.layout())
     return _layout(figure, "Spend by channel and KPI over time", "period", f"spend per period ({currency})")
 
 
@@ -89,22 +100,37 @@ def fit_over_time(predictions: pd.DataFrame, kpi_label: str) -> go.Figure:
 # --------------------------------------------------------------------------- contributions
 
 
-def decomposition(predictions: pd.DataFrame, channels: Sequence[str]) -> pd.DataFrame:
+def decomposition(
+    predictions: pd.DataFrame, channels: Sequence[str], baseline_parts: Sequence[BaselineComponent] = (),
+) -> pd.DataFrame:
     """Per period, summed over geos: ``date``, the baseline and each channel's contribution (posterior
-    means), in that order; the columns add up to the predicted KPI. The chart and the export read this."""
+    means), in that order; the columns add up to the predicted KPI. Then, given the baseline's
+    components (:func:`mixscope.report.baseline.baseline_components`), one ``baseline: NAME`` column
+    each: they add up to the baseline. The chart and the export read this."""
     columns = {"baseline_mean": "baseline", **{f"contribution_{name}": name for name in channels}}
-    frame = predictions.groupby("date", sort=True)[list(columns)].sum().reset_index()
-    return frame.rename(columns=columns)
+    split = {f"_part_{k}": f"{BASELINE_PREFIX}{part.name}" for k, part in enumerate(baseline_parts)}
+    rows = predictions.assign(**{key: part.values.ravel() for key, part in zip(split, baseline_parts,
+                                                                               strict=True)})
+    frame = rows.groupby("date", sort=True)[[*columns, *split]].sum().reset_index()
+    return frame.rename(columns=columns | split)
 
 
-def contribution_over_time(predictions: pd.DataFrame, channels: Sequence[str], kpi_label: str) -> go.Figure:
-    """Stacked areas: baseline plus each channel's contribution (posterior means) per period."""
-    frame = decomposition(predictions, channels)
+def contribution_over_time(
+    predictions: pd.DataFrame, channels: Sequence[str], kpi_label: str,
+    baseline_parts: Sequence[BaselineComponent] = (),
+) -> go.Figure:
+    """Stacked areas: the baseline (or, given, each of its components) plus each channel's contribution
+    (posterior means) per period."""
+    frame = decomposition(predictions, channels, baseline_parts)
     dates = frame.iloc[:, 0]  # by position here and below: a channel may be named "baseline" or "date"
     colours = channel_colours(channels)
     figure = go.Figure()
-    figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, 1], name="baseline", stackgroup="kpi",
-                                mode="lines", line={"width": 0.5, "color": BASELINE_COLOUR}))
+    base = [("baseline", 1)] if not baseline_parts else [
+        (part.name, 2 + len(channels) + k) for k, part in enumerate(baseline_parts)]
+    for k, (name, column) in enumerate(base):
+        shade = BASELINE_SHADES[k % len(BASELINE_SHADES)] if baseline_parts else BASELINE_COLOUR
+        figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, column], name=name, stackgroup="kpi",
+                                    mode="lines", line={"width": 0.5, "color": shade}))
     for c, name in enumerate(channels):
         figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, 2 + c], name=name,
                                     stackgroup="kpi", mode="lines",
@@ -122,11 +148,17 @@ def contribution_shares(
     mean = np.array([row["mean"] for _, row in rows]) * 100
     low = np.array([row["ci_90"][0] for _, row in rows]) * 100
     high = np.array([row["ci_90"][1] for _, row in rows]) * 100
+    names = [name for name, _ in rows]
+    # The share is written under each bar, with its source, not above it where the whisker runs.
     figure = go.Figure(go.Bar(
-        x=[name for name, _ in rows], y=mean, marker_color=[colours[name] for name, _ in rows],
+        x=names, y=mean, marker_color=[colours[name] for name, _ in rows],
         error_y={"type": "data", "symmetric": False, "array": high - mean, "arrayminus": mean - low},
-        text=[f"{value:.1f}%" for value in mean], textposition="outside", name="share",
+        textposition="none", name="share", customdata=np.column_stack([low, high]),
+        hovertemplate="%{x}: %{y:.1f}% (90% interval %{customdata[0]:.1f}% to %{customdata[1]:.1f}%)"
+                      "<extra></extra>",
     ))
+    labels = [f"{name}<br><b>{value:.1f}%</b>" for name, value in zip(names, mean, strict=True)]
+    figure.update_xaxes(tickmode="array", tickvals=names, ticktext=labels)
     return _layout(figure, "Share of the KPI by source (mean, 90% interval)", "source", "share of KPI (%)",
                    showlegend=False)
 
@@ -154,10 +186,16 @@ def roi_mroi(
             x=labels, y=mean, name=label, marker_color=colour,
             error_y={"type": "data", "symmetric": False, "array": high - mean, "arrayminus": mean - low},
         ))
+    extra: dict[str, Any] = {}
     if break_even:
-        figure.add_hline(y=1.0, line_dash="dash", line_color="#444444", annotation_text="break-even (1.0)")
+        figure.add_hline(y=1.0, line_dash="dash", line_color="#444444")
+        # Labelled in the right margin, past the plot's edge: no bar or whisker reaches there.
+        figure.add_annotation(text="break-even (1.0)", x=1.0, xref="paper", xanchor="left", y=1.0, yref="y",
+                              yanchor="middle", showarrow=False, font={"color": "#444444"})
+        extra["margin"] = _LAYOUT["margin"] | {"r": BREAK_EVEN_MARGIN}
     figure.update_layout(barmode="group")
-    return _layout(figure, "Return on investment per channel (mean, 90% interval)", "channel", roi_units)
+    return _layout(figure, "Return on investment per channel (mean, 90% interval)", "channel", roi_units,
+                   **extra)
 
 
 # --------------------------------------------------------------------------- response curves
@@ -173,8 +211,12 @@ def response_curves(
     channels: Sequence[str], spend_grid: np.ndarray, response: np.ndarray, current: np.ndarray,
     outcome_label: str, revenue: np.ndarray | None = None, threshold: float = 1.0,
     currency: str = "currency", max_multiple: float = 3.0,
+    observed: Sequence[float | None] | None = None,
 ) -> go.Figure:
     """One panel per channel: incremental outcome vs window spend (mean, 90% band).
+
+    Where ``observed`` gives a channel's edge of the data (:func:`observed_edge`), the spend past it is
+    shaded: there the curve is the model's extrapolation, not something the data showed.
 
     Args:
         spend_grid: ``(channel, point)`` spend levels.
@@ -190,6 +232,7 @@ def response_curves(
     rows = int(np.ceil(len(channels) / columns))
     figure = make_subplots(rows=rows, cols=columns, subplot_titles=list(channels),
                            horizontal_spacing=0.08, vertical_spacing=0.16)
+    shaded = False
     for c, name in enumerate(channels):
         row, col = c // columns + 1, c % columns + 1
         keep = spend_grid[c] <= max(current[c], 1e-9) * max_multiple
@@ -216,11 +259,37 @@ def response_curves(
                 legendgroup="break_even",
                 marker={"symbol": "x", "size": 11, "color": "#D55E00"},
             ), row=row, col=col)
+        edge = None if observed is None else observed[c]
+        if edge is not None and edge < grid[-1]:
+            figure.add_vrect(x0=edge, x1=float(grid[-1]), fillcolor=BEYOND_DATA_COLOUR, opacity=0.35,
+                             line_width=0, layer="below", row=row, col=col)
+            figure.add_vline(x=edge, line_dash="dot", line_color="#555555", row=row, col=col)
+            if not shaded:
+                figure.add_trace(go.Scatter(  # shapes have no legend entry: this one names the shading
+                    x=[None], y=[None], mode="markers", name="past the largest weekly media level seen",
+                    marker={"symbol": "square", "size": 12, "color": BEYOND_DATA_COLOUR},
+                    legendgroup="beyond",
+                ), row=row, col=col)
+                shaded = True
         figure.update_xaxes(title_text=f"spend ({currency})", row=row, col=col)
         if col == 1:
             figure.update_yaxes(title_text=f"incremental {outcome_label}", row=row, col=col)
     return _layout(figure, "Response curves: incremental outcome vs spend over the reference window",
                    f"spend ({currency})", f"incremental {outcome_label}", height=330 * rows)
+
+
+def observed_edge(spend_grid: np.ndarray, peak_ratio: Sequence[float]) -> float | None:
+    """The spend on a channel's ``spend_grid`` at which a plan's strongest week reaches the highest media
+    level in the data (``peak_ratio`` 1, :mod:`mixscope.surface.support`); None if the grid never does."""
+    ratio = np.asarray(peak_ratio, dtype=float)
+    reached = np.flatnonzero(ratio >= 1.0)
+    if not reached.size:
+        return None
+    k = int(reached[0])
+    if k == 0:
+        return float(spend_grid[0])
+    fraction = (1.0 - ratio[k - 1]) / (ratio[k] - ratio[k - 1])
+    return float(spend_grid[k - 1] + fraction * (spend_grid[k] - spend_grid[k - 1]))
 
 
 # --------------------------------------------------------------------------- adstock

@@ -27,6 +27,7 @@ from plotly.offline import get_plotlyjs
 from mixscope.errors import MixscopeError
 from mixscope.insights.formatting import currency_label, with_currency
 from mixscope.report import figures
+from mixscope.report.baseline import baseline_components
 from mixscope.storage import write_text_atomically
 
 if TYPE_CHECKING:
@@ -273,11 +274,14 @@ def _fit_section(ctx: _Context) -> Section:
 
 def _contribution_section(ctx: _Context) -> Section:
     channels = ctx.summary["channels"]
+    parts = baseline_components(ctx.run)
+    split = (", split into its trend (the level demand moves around), seasonality and each control's "
+             "effect relative to that control's average" if parts else "")
     return Section(
         "contributions", "Contributions",
         "The stacked areas add up to the predicted KPI: the grey baseline is what would happen without "
-        "media; the bars give each source's share of the total with its 90% interval.",
-        (figures.contribution_over_time(ctx.run.predictions, channels, ctx.kpi),
+        f"media{split}; the bars give each source's share of the total with its 90% interval.",
+        (figures.contribution_over_time(ctx.run.predictions, channels, ctx.kpi, parts),
          figures.contribution_shares(ctx.summary["contribution_share"], ctx.summary.get("baseline_share"))),
     )
 
@@ -308,19 +312,28 @@ def _roi_section(ctx: _Context) -> Section:
 def _curves_section(ctx: _Context) -> Section:
     guide = ("Each panel is one channel's incremental outcome over the reference window as its spend "
              "changes (band: 90% interval); the dot is current spend, the cross the break-even spend, past "
-             "which the next unit of spend returns less than 1 (revenue per unit of spend).")
+             "which the next unit of spend returns less than 1 (revenue per unit of spend). The shaded "
+             "span, right of the dotted line, is spend whose strongest week would pass the largest weekly "
+             "media level in the data: there the curve is extrapolated.")
     surface = ctx.surface
     if surface is None:
         return Section("curves", "Response curves", guide, unavailable=ctx._surface_error)
     curves = surface.curves
     figure = figures.response_curves(
         surface.channels, curves.spend_grid, curves.kpi, curves.reference_spend, ctx.kpi, curves.revenue,
-        currency=ctx.currency_label,
+        currency=ctx.currency_label, observed=_observed_edges(surface),
     )
     window = surface.manifest["reference"]
     note = (f"<p class='small'>Reference window {window['start']} … {window['end']} "
             f"({window['periods']} periods); outcome in {html.escape(surface.units['outcome'])}.</p>")
     return Section("curves", "Response curves", guide, (figure,), body=note)
+
+
+def _observed_edges(surface: Any) -> list[float | None]:
+    """Per channel, the window spend at which the data's largest weekly media level is reached."""
+    support = surface.manifest["support"]
+    return [figures.observed_edge(surface.curves.spend_grid[c], support[name]["peak_ratio"])
+            for c, name in enumerate(surface.channels)]
 
 
 def _adstock_section(ctx: _Context) -> Section:

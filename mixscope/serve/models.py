@@ -35,6 +35,14 @@ class ChannelOutcome(BaseModel):
     roi: Interval | None = Field(description="None where the plan spends nothing on the channel.")
 
 
+class Extrapolation(BaseModel):
+    """How far a plan takes one channel past the media levels the data showed."""
+
+    peak_ratio: float = Field(description="The plan's strongest week over the highest media level in the "
+                                          "data (above 1: past anything observed).")
+    share_beyond: float = Field(description="Share of the plan's weeks above that level (0-1).")
+
+
 class EvaluateResponse(BaseModel):
     """Outcome of a plan vs the current (historical) plan, from the stored surface."""
 
@@ -47,6 +55,7 @@ class EvaluateResponse(BaseModel):
     prob_beats_baseline_plan: float
     channels: dict[str, ChannelOutcome]
     marginal_roi: dict[str, Interval]
+    extrapolation: dict[str, Extrapolation] = Field(description="Per channel: how far past the data it goes.")
     units: dict[str, str]
     draws_used: int = Field(description="Posterior draws this answer comes from (serve --live-draws).")
     draws_total: int = Field(description="Posterior draws in the surface.")

@@ -16,6 +16,12 @@ reading and sorting draws, so 1,000 of 2,000 draws take it to 0.30 ms. Every
 answer says how many draws it used (``draws_used`` of ``draws_total``);
 :func:`live_draw_error` measures what the subset costs in interval accuracy.
 The optimiser, frontier and ``/api/marginal`` always use every draw.
+
+**Extrapolation.** Every answer says per channel how far the plan goes past the
+media levels the data showed (``extrapolation``: ``peak_ratio`` and
+``share_beyond``, read off the surface's support profile as
+:func:`mixscope.plan.optimize.plan_extrapolation` reads it), so the planner can
+mark an input that leaves the data behind.
 """
 
 from __future__ import annotations
@@ -96,6 +102,9 @@ class WhatIf:
         self._baseline_kpi = surface.baseline_kpi[keep]
         self._baseline_revenue = surface.baseline_revenue[keep]
         self._grids = [grid.tolist() for grid in curves.spend_grid]  # bisect on lists: no NumPy call a point
+        support = surface.manifest["support"]
+        self._support = [(support[name]["peak_ratio"], support[name]["share_beyond"])
+                         for name in self.channels]
         self._order_columns, self._order_weights = _quantile_positions(self.draws_used)
         n = len(self.channels)
         # Rows: outcome, revenue, difference, contribution and mROI per channel, ROI unless derived.
@@ -160,10 +169,21 @@ class WhatIf:
                 for c, name in enumerate(self.channels)
             },
             "marginal_roi": {name: interval(3 + n + c) for c, name in enumerate(self.channels)},
+            "extrapolation": self._extrapolation(spend_list),
             "units": self.surface.units,
             "draws_used": self.draws_used,
             "draws_total": self.draws_total,
         }
+
+    def _extrapolation(self, spend: list[float]) -> dict[str, dict[str, float]]:
+        """Per channel ``peak_ratio`` and ``share_beyond`` at ``spend``, interpolated on the grid."""
+        out = {}
+        for c, (name, amount) in enumerate(zip(self.channels, spend, strict=True)):
+            grid, profiles = self._grids[c], self._support[c]
+            segment, weight = _bracket(grid, amount)
+            out[name] = {key: values[segment] + weight * (values[segment + 1] - values[segment])
+                         for key, values in zip(("peak_ratio", "share_beyond"), profiles, strict=True)}
+        return out
 
     def _read(self, table: np.ndarray, spend: np.ndarray) -> np.ndarray:
         """``(plan, channel)`` checked spend → ``(plan, channel, draw)`` linear interpolation of ``table``,
@@ -172,10 +192,9 @@ class WhatIf:
         rows, weights = [], []
         for amounts in spend.tolist():
             for c, (grid, amount) in enumerate(zip(self._grids, amounts, strict=True)):
-                segment = min(max(bisect.bisect_right(grid, amount) - 1, 0), points - 2)
-                low, high = grid[segment], grid[segment + 1]
+                segment, weight = _bracket(grid, amount)
                 rows.append(c * points + segment)
-                weights.append(min(max((amount - low) / (high - low), 0.0), 1.0))
+                weights.append(weight)
         index = np.array(rows)
         below = table[index]
         above = table[index + 1]
@@ -183,6 +202,14 @@ class WhatIf:
         above *= np.array(weights)[:, None]
         above += below
         return above.reshape(*spend.shape, -1)
+
+
+def _bracket(grid: list[float], amount: float) -> tuple[int, float]:
+    """The grid segment holding ``amount`` and its weight towards the segment's upper end (clamped to
+    the grid, as ``np.interp``)."""
+    segment = min(max(bisect.bisect_right(grid, amount) - 1, 0), len(grid) - 2)
+    low, high = grid[segment], grid[segment + 1]
+    return segment, min(max((amount - low) / (high - low), 0.0), 1.0)
 
 
 def _rows_of_draws(table: np.ndarray, picked: np.ndarray | None) -> np.ndarray:

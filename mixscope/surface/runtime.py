@@ -27,6 +27,7 @@ from mixscope import metrics
 from mixscope.errors import SurfaceError, did_you_mean
 from mixscope.surface.scoring import ResponseCurves, check_plan
 from mixscope.surface.store import read_curves, read_manifest
+from mixscope.surface.support import extrapolation
 
 Plan = Mapping[str, float] | np.ndarray
 
@@ -143,7 +144,8 @@ class Surface:
         return self.baseline_kpi[:, None] + self.curves.incremental(spend).sum(axis=-1)
 
     def evaluate(self, plan: Plan) -> dict[str, Any]:
-        """Outcome with interval, per-channel contribution and ROI, vs. the historical plan."""
+        """Outcome with interval, per-channel contribution and ROI, vs. the historical plan, and per
+        channel how far the plan goes past the media levels the data showed (``extrapolation``)."""
         result = self.outcome(plan)
         historical = self._historical_outcome
         n = len(self.channels)
@@ -172,6 +174,8 @@ class Surface:
                 }
                 for c, name in enumerate(self.channels)
             },
+            "extrapolation": extrapolation(self.manifest["support"], self.channels, self.curves.spend_grid,
+                                           result.spend),
             "units": self.units,
         }
 

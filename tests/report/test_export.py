@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mixscope.cli import app as cli
+from mixscope.report.baseline import baseline_components
 from mixscope.report.export import (
     Export,
     Table,
@@ -20,6 +21,7 @@ from mixscope.report.export import (
     write_export,
 )
 from mixscope.report.figures import decomposition
+from mixscope.run import load_run
 
 runner = CliRunner()
 EXCEL_DIGITS = 1e-15  # openpyxl writes 16 significant digits (Excel itself shows 15)
@@ -62,12 +64,15 @@ def test_workbook_opens_with_pandas_and_equals_summary(national_surface_dir, sur
     summary = json.loads((national_surface_dir / "summary.json").read_text())
     _assert_channels_match_summary(sheets["channels"], summary, EXCEL_DIGITS)
 
-    predictions = pd.read_parquet(national_surface_dir / "predictions.parquet")
-    expected = decomposition(predictions, summary["channels"])
+    run = load_run(national_surface_dir)
+    expected = decomposition(run.predictions, summary["channels"], baseline_components(run))
     got = sheets["decomposition"]
-    assert list(got.columns) == ["date", "baseline", *summary["channels"]]
+    split = ["baseline: trend", "baseline: seasonality", *(f"baseline: control: {name}"
+                                                          for name in run.dataset.control_names)]
+    assert list(got.columns) == ["date", "baseline", *summary["channels"], *split]
     assert (pd.to_datetime(got["date"]) == pd.to_datetime(expected["date"])).all()
     np.testing.assert_allclose(got.iloc[:, 1:].to_numpy(), expected.iloc[:, 1:].to_numpy(), rtol=1e-14)
+    np.testing.assert_allclose(got[split].sum(axis=1), got["baseline"], rtol=1e-5)  # the split adds up
 
     curves = sheets["response_curves"]
     grid = surface.curves.spend_grid
