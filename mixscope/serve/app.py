@@ -16,20 +16,24 @@ import secrets
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import numpy as np
 import orjson
 import plotly
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
-from mixscope import metrics
+from mixscope import metrics, spec
 from mixscope.errors import MAX_AMOUNT, MixscopeError
 from mixscope.plan import Constraints, Objective, PlanError, frontier, marginal_returns, optimize
+from mixscope.plan.optimize import EXTRAPOLATION_NOTE, plan_extrapolation
 from mixscope.serve import models
+from mixscope.serve.curves import channel_curves
 from mixscope.serve.gate import RequestGate
 from mixscope.serve.page import page_headers, render_page
 from mixscope.serve.remedies import PAGE_REMEDIES
@@ -71,7 +75,7 @@ def create_app(
     """
     run_dir = Path(run_dir)
     surface = Surface.load(run_dir)
-    state = _State(run_dir, surface, WhatIf(surface, live_draws), _read_summary(run_dir))
+    state = _State(run_dir, surface, _WhatIfWithExtrapolation(surface, live_draws), _read_summary(run_dir))
     app = FastAPI(
         title="mixscope planner",
         version="1",
@@ -119,11 +123,14 @@ def create_app(
         return state.meta
 
     @app.post("/api/evaluate", response_model=models.EvaluateResponse, responses=_ERRORS, tags=["what-if"])
-    async def evaluate(request: models.SpendRequest) -> Response:
+    async def evaluate(request: models.EvaluateRequest) -> Response:
         """Outcome of a plan with its 90% interval vs the current plan, contributions, ROI and mROI.
 
-        Answered from ``draws_used`` of the run's ``draws_total`` posterior draws (``--live-draws``).
+        Answered from ``draws_used`` of the run's ``draws_total`` posterior draws (``--live-draws``), or
+        from all of them with ``all_draws`` (the optimiser's numbers for the same plan).
         """
+        if request.all_draws:
+            return _json(state.whatif_all.evaluate(request.spend))
         # Well-formed queries are answered by _WhatIfFastPath before they get here; this route is the
         # contract (schema, 422s) and answers the rest. Its answer is already checked by the WhatIf
         # contract (tests hold it to Surface.evaluate), so FastAPI's response re-validation is skipped.
@@ -165,10 +172,17 @@ def create_app(
         """Best expected outcome per budget level (the surface's levels), with the current plan."""
         return _json(state.frontier(max_change, trust_region))
 
+    @app.get("/api/curves", response_model=models.CurvesResponse, tags=["run"])
+    def curves() -> Response:
+        """Per-channel response curves (every draw): outcome vs spend with the 90% band, the current spend
+        and the largest spend the data showed."""
+        return _json(state.curves())
+
     @app.get("/api/narrative", response_model=models.NarrativeResponse, tags=["run"])
     def narrative() -> Response:
-        """The insights layer's account of the run, when it is installed."""
-        return _json(state.narrative())
+        """The insights layer's account of the run, when it is installed, and the constraints its
+        recommended plan was optimised under."""
+        return _json({**state.narrative(), "plan_constraints": _narrative_constraints(state.meta)})
 
     @app.post("/api/ask", response_model=models.AskResponse, responses=_ERRORS, tags=["what-if"])
     def ask(body: models.AskBody) -> Response:
@@ -195,6 +209,9 @@ class _State:
 
     def __init__(self, run_dir: Path, surface: Surface, whatif: WhatIf, summary: dict[str, Any]) -> None:
         self.run_dir, self.surface, self.whatif, self.summary = run_dir, surface, whatif, summary
+        # The same answers from every draw, for a plan whose numbers must match the optimiser's.
+        self.whatif_all = whatif if whatif.draws_used == whatif.draws_total else type(whatif)(surface, None)
+        self._curves: dict[str, Any] | None = None
         self._narrative_lock = threading.Lock()
         self._frontier_lock = threading.Lock()
         self._narrative: dict[str, Any] | None = None
@@ -222,7 +239,15 @@ class _State:
             "diagnostics_ok": bool(summary.get("diagnostics_ok", True)),
             "warnings": list(summary.get("warnings", [])),
             "budget_levels": list(surface.manifest["scenarios"]["budget_levels"]),
+            "currency": spec.run_currency(self.run_dir),
+            "extrapolation_note": EXTRAPOLATION_NOTE,
         }
+
+    def curves(self) -> dict[str, Any]:
+        """The response curves, computed on first use (a quantile pass over every stored draw)."""
+        if self._curves is None:
+            self._curves = channel_curves(self.surface)
+        return self._curves
 
     def frontier(self, max_change: float | None, trust_region: bool) -> dict[str, Any]:
         """The frontier table for these constraints, computed once: a request arriving while the
@@ -253,6 +278,25 @@ class _State:
             if self._narrative is None:
                 self._narrative = _narrative_in_child(self.run_dir)
             return self._narrative
+
+
+class _WhatIfWithExtrapolation(WhatIf):
+    """What-if answers that say per channel how far the plan goes past the spend levels the data showed."""
+
+    def evaluate(self, plan: Mapping[str, float]) -> dict[str, Any]:
+        answer = super().evaluate(plan)
+        spend = np.fromiter(answer["spend"].values(), float, len(self.channels))
+        answer["extrapolation"] = plan_extrapolation(self.surface, spend)
+        return answer
+
+
+def _narrative_constraints(meta: dict[str, Any]) -> dict[str, Any]:
+    """The constraints of the narrative's plan: the insights layer optimises with the planner's defaults
+    (``optimize(surface)``), which keep the current total."""
+    default = Constraints()
+    return {"budget": meta["current_total"] if default.budget is None else default.budget,
+            "max_change": default.max_change, "trust_region": default.trust_region,
+            "locked": list(default.locked)}
 
 
 def _narrative_in_child(run_dir: Path) -> dict[str, Any]:

@@ -30,6 +30,13 @@ class SpendRequest(BaseModel):
     spend: dict[str, Amount] = Field(default_factory=dict)
 
 
+class EvaluateRequest(SpendRequest):
+    """A plan, and whether to answer it from every posterior draw rather than the live subset."""
+
+    all_draws: bool = Field(False, description="Answer from all draws_total draws (as planning does), "
+                            "not the --live-draws subset: slower, and the same numbers as the optimiser's.")
+
+
 class ChannelOutcome(BaseModel):
     contribution: Interval
     roi: Interval | None = Field(description="None where the plan spends nothing on the channel.")
@@ -59,6 +66,9 @@ class EvaluateResponse(BaseModel):
     units: dict[str, str]
     draws_used: int = Field(description="Posterior draws this answer comes from (serve --live-draws).")
     draws_total: int = Field(description="Posterior draws in the surface.")
+    extrapolation: dict[str, dict[str, float]] = Field(
+        description="Per channel: peak_ratio (the plan's strongest week over the highest media level in the "
+                    "data) and share_beyond (share of its weeks past that level).")
 
 
 class ChannelMeta(BaseModel):
@@ -83,6 +93,9 @@ class MetaResponse(BaseModel):
     diagnostics_ok: bool
     warnings: list[str]
     budget_levels: list[float]
+    currency: str | None = Field(None, description="The spec's [data] currency (symbol or ISO code).")
+    extrapolation_note: float = Field(description="A plan whose peak_ratio reaches this is marked as "
+                                      "going past the data.")
 
 
 class ConstraintsRequest(BaseModel):
@@ -145,6 +158,30 @@ class NarrativeResponse(BaseModel):
     available: bool
     reason: str | None = None
     story: dict[str, Any] | None = None
+    plan_constraints: dict[str, Any] | None = Field(
+        None, description="The constraints the story's recommended plan was optimised under.")
+
+
+class CurvePoint(BaseModel):
+    spend: float
+    outcome: float = Field(description="Mean incremental KPI from the channel at this spend.")
+
+
+class ChannelCurve(BaseModel):
+    name: str
+    spend: list[float] = Field(description="Spend over the reference window: the curve's x axis.")
+    mean: list[float]
+    q05: list[float]
+    q95: list[float]
+    current: CurvePoint
+    observed_max: CurvePoint | None = Field(description="The largest spend the data showed (None: past the "
+                                            "curve's end).")
+
+
+class CurvesResponse(BaseModel):
+    channels: list[ChannelCurve]
+    draws: int
+    units: dict[str, str]
 
 
 class AskBody(BaseModel):

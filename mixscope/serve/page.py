@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import html
 
+from mixscope.serve.page_curves import CURVES_SCRIPT
+from mixscope.serve.page_money import MONEY_SCRIPT
+
 _PAGE = r"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>mixscope planner — __RUN__</title>
@@ -39,12 +42,16 @@ font-size:14px}
 button.secondary{background:#e8ecf1;color:#222}button:disabled{opacity:.5;cursor:wait}
 .warn{background:#fdecea;border:1px solid #f5c2c0;padding:8px 12px;border-radius:6px;margin:8px 24px 0}
 #error{color:#b00020;min-height:1.2em;font-size:14px}.low{color:#b00020}.high{color:#1b7f3b}
+input.money{width:120px;text-align:right}
+/* A channel planned past the spend levels the data showed. */
+.past-data input.money{border:2px solid #b26a00}.past-data input[type=range]{accent-color:#b26a00}
+.extrap{color:#b26a00;font-size:12px}
 /* Last, to override the rules above. One column below the width two columns need; tighter margins
    on a phone (from 360 px). */
 @media (max-width:1100px){main{grid-template-columns:minmax(0,1fr)}}
 @media (max-width:600px){header{padding:10px 12px}main{padding:10px 8px;gap:10px}
 .card{padding:10px 10px}.warn{margin:8px 8px 0}
-td,th{padding:4px 3px}input[type=number]{width:90px}}
+td,th{padding:4px 3px}input[type=number],input.money{width:100px}}
 </style></head>
 <body data-ready="0" data-evaluations="0">
 <header><h1>mixscope planner — __RUN__</h1><div class="sub" id="run-info">loading…</div></header>
@@ -56,14 +63,15 @@ td,th{padding:4px 3px}input[type=number]{width:90px}}
       <th class="num">amount</th>
       <th class="num">vs current</th><th class="num" title="return on the next unit of spend">mROI [90%]</th>
       <th title="keep at current spend when optimising">lock</th></tr></thead><tbody></tbody></table></div>
-    <div class="row"><label>Total budget <input type="number" id="total-budget" min="0" step="1000"></label>
+    <div class="row"><label>Total budget
+      <input type="text" inputmode="decimal" class="money" id="total-budget"></label>
       <span class="muted" id="total-note"></span>
       <button class="secondary" id="btn-reset">Reset to current</button></div>
   </div>
   <div class="card"><h2>Optimise</h2>
     <div class="row">
       <label title="follows the plan's total above; type another to optimise a different total">Budget
-        <input type="number" id="opt-budget" min="0" step="1000"></label>
+        <input type="text" inputmode="decimal" class="money" id="opt-budget"></label>
       <label>Max change ± <input type="number" id="opt-max-change" min="0" max="100" step="5" value="30"
         style="width:60px">%</label>
       <label><input type="checkbox" id="opt-trust" checked> stay within spend levels seen in the data</label>
@@ -78,6 +86,7 @@ td,th{padding:4px 3px}input[type=number]{width:90px}}
 <div>
   <div class="card"><h2>Predicted outcome</h2>
     <div class="big" id="outcome-mean" data-value="">…</div>
+    <div class="muted" id="outcome-draws"></div>
     <div class="muted" id="outcome-interval"></div>
     <table style="margin-top:8px"><tbody>
       <tr><td>current plan</td><td class="num" id="current-outcome"></td></tr>
@@ -89,6 +98,12 @@ td,th{padding:4px 3px}input[type=number]{width:90px}}
     <div class="muted">Best expected outcome at each total budget (band: 90% interval).
       Black dot: current plan; blue diamond: the plan above; orange star: the last optimised plan.</div>
     <div id="frontier-chart" style="height:380px"><p class="muted">computing the frontier…</p></div></div>
+  <div class="card"><h2>Response curve</h2>
+    <div class="row"><label>Channel <select id="curve-channel" aria-label="channel"></select></label></div>
+    <div class="muted">The channel's outcome vs its spend over the reference window (band: 90% interval,
+      every draw). Black dot: current spend; orange triangle and dotted line: the largest spend seen in
+      the data; blue diamond: the plan above.</div>
+    <div id="curve-chart" style="height:380px"><p class="muted">loading the curves…</p></div></div>
   <div class="card"><h2>Ask</h2>
     <div class="row"><input type="text" id="ask-question" maxlength="300" style="flex:1;min-width:260px"
       placeholder="what if we cut tv by 20% and move it to search?" aria-label="question">
@@ -96,15 +111,17 @@ td,th{padding:4px 3px}input[type=number]{width:90px}}
     <div id="ask-answer" data-verified=""></div>
     <div id="ask-status" class="muted"></div>
   </div>
-  <div class="card"><h2>About this run</h2><div id="narrative" class="muted">loading…</div></div>
+  <div class="card"><h2>About this run</h2><div id="narrative" class="muted">loading…</div>
+    <div id="narrative-constraints" class="muted"></div></div>
 </div>
 </main>
 <script nonce="__NONCE__">
 "use strict";
 const TOKEN = new URLSearchParams(location.search).get("token");
 // Channels are addressed by index: state.spend[i] is channel state.names[i].
+// allDraws: the next what-if asks for every draw (an optimised plan: its numbers are the optimiser's).
 const state = {meta: null, names: [], index: new Map(), spend: [], seq: 0, shown: 0, frontier: null,
-               timer: null};
+               timer: null, curves: null, allDraws: false};
 const fmt = new Intl.NumberFormat("en-US", {maximumFractionDigits: 0});
 const f2 = new Intl.NumberFormat("en-US", {minimumFractionDigits: 2, maximumFractionDigits: 2});
 // A sign only on what shows as non-zero once rounded: never "-0" or "+0".
@@ -161,28 +178,35 @@ function buildChannels() {
     const step = Math.max(1, Math.round(ch.current / 500));
     const slider = el("input", {type: "range", id: `slider-${i}`, min: 0, max: top, step,
                                 "aria-label": `${ch.name} spend`});
-    const box = el("input", {type: "number", id: `spend-${i}`, min: 0, max: ch.max, step,
+    const box = el("input", {type: "text", inputmode: "decimal", class: "money", id: `spend-${i}`,
                              "aria-label": `${ch.name} amount`});
     slider.value = String(ch.current);
-    box.value = String(Math.round(ch.current));
-    body.append(el("tr", {dataset: {channel: String(i)}},
+    box.value = money(ch.current);
+    body.append(el("tr", {id: `row-${i}`, dataset: {channel: String(i)}},
       el("td", {class: "name"}, el("b", {}, ch.name),
-         el("div", {class: "muted"}, `now ${fmt.format(ch.current)}`)),
-      el("td", {}, slider),
+         el("div", {class: "muted"}, `now ${money(ch.current)}`)),
+      el("td", {}, slider, el("div", {class: "extrap", id: `extrap-${i}`})),
       el("td", {class: "num"}, box),
       el("td", {class: "num", id: `change-${i}`}, "0%"),
       el("td", {class: "num", id: `mroi-${i}`}),
       el("td", {}, el("input", {type: "checkbox", id: `lock-${i}`, "aria-label": `lock ${ch.name}`}))));
     state.spend[i] = ch.current;
     slider.addEventListener("input", () => setSpend(i, +slider.value, "slider"));
-    box.addEventListener("change", () => setSpend(i, +box.value, "box"));
+    box.addEventListener("change", () => {
+      const value = parseMoney(box.value);
+      if (value === null) {
+        showError(`${ch.name}: '${box.value}' is not an amount (e.g. ${money(ch.current)})`);
+        box.value = money(state.spend[i]);
+      } else setSpend(i, value, "box");
+    });
   });
 }
 
 function setSpend(i, value, source) {
   state.spend[i] = value;
+  state.allDraws = false;  // an edit: the live draws answer it
   if (source !== "slider") $(`slider-${i}`).value = value;
-  if (source !== "box") $(`spend-${i}`).value = Math.round(value);
+  $(`spend-${i}`).value = money(value);  // a typed amount is shown back formatted
   schedule();
 }
 
@@ -194,18 +218,19 @@ function setPlan(plan) {
 
 function schedule() {
   updateTotals();
+  updateCurvePlan();
   clearTimeout(state.timer);
   state.timer = setTimeout(evaluate, 40);  // coalesce a slider drag into a few queries
 }
 
 function updateTotals() {
   const sum = total();
-  if (document.activeElement !== $("total-budget")) $("total-budget").value = Math.round(sum);
+  if (document.activeElement !== $("total-budget")) $("total-budget").value = money(sum);
   // Optimise spends the total on screen: a slider edit moves its budget too, so it is never undone.
-  if (document.activeElement !== $("opt-budget")) $("opt-budget").value = Math.round(sum);
+  if (document.activeElement !== $("opt-budget")) $("opt-budget").value = money(sum);
   const change = sum / state.meta.current_total - 1;
   $("total-note").textContent =
-    `current ${fmt.format(state.meta.current_total)} (${signedPct(change, 1)})`;
+    `current ${money(state.meta.current_total)} (${signedPct(change, 1)})`;
   state.meta.channels.forEach((ch, i) => {
     const c = ch.current > 0 ? state.spend[i] / ch.current - 1 : 0;
     $(`change-${i}`).textContent = signedPct(c);
@@ -215,7 +240,8 @@ function updateTotals() {
 async function evaluate() {
   const seq = ++state.seq;
   try {
-    const result = await api("/api/evaluate", {spend: planBody()});
+    const result = await api("/api/evaluate",
+      state.allDraws ? {spend: planBody(), all_draws: true} : {spend: planBody()});
     if (seq < state.shown) return;  // a newer answer is already on screen
     state.shown = seq;
     showError(null);
@@ -228,6 +254,7 @@ function render(r) {
   $("outcome-mean").textContent = fmt.format(o.mean);
   $("outcome-mean").dataset.value = String(o.mean);
   $("outcome-mean").dataset.spend = JSON.stringify(r.spend);  // the plan this number belongs to
+  $("outcome-draws").textContent = drawsNote(r.draws_used, r.draws_total);
   $("outcome-interval").textContent =
     `90% interval ${fmt.format(o.ci_90[0])} – ${fmt.format(o.ci_90[1])} · ${r.units.outcome}`;
   const b = r.baseline_plan_outcome;
@@ -241,15 +268,31 @@ function render(r) {
     const m = r.marginal_roi[name], cell = $(`mroi-${i}`);
     cell.textContent = `${f2.format(m.mean)} [${f2.format(m.ci_90[0])}, ${f2.format(m.ci_90[1])}]`;
     cell.className = "num " + (m.ci_90[1] < 1 ? "low" : m.ci_90[0] > 1 ? "high" : "");
+    markExtrapolation(i, (r.extrapolation || {})[name]);
   });
   if (state.frontier) Plotly.restyle("frontier-chart", {x: [[r.total_spend]], y: [[o.mean]]}, [4]);
   document.body.dataset.evaluations = String(+document.body.dataset.evaluations + 1);
 }
 
+// "from 1,000 of 4,000 posterior draws": said next to every number a subset of draws answers.
+const drawsNote = (used, every) => (used < every ? `from ${fmt.format(used)} of ` : "from all ") +
+  `${fmt.format(every)} posterior draws`;
+
+// A channel planned past the spend levels the data showed is marked on its input, with how far.
+function markExtrapolation(i, figures) {
+  const past = Boolean(figures) && figures.peak_ratio >= state.meta.extrapolation_note;
+  $(`row-${i}`).classList.toggle("past-data", past);
+  $(`extrap-${i}`).textContent = !past ? "" :
+    `past the data: peak week ${figures.peak_ratio.toFixed(2)}× the largest seen` +
+    (figures.share_beyond > 0 ? `, ${pct(figures.share_beyond)}% of weeks beyond it` : "");
+}
+
 function constraints() {
   const locked = state.names.filter((name, i) => $(`lock-${i}`).checked);
-  const maxChange = $("opt-max-change").value;
-  return {budget: +$("opt-budget").value || null, locked, trust_region: $("opt-trust").checked,
+  const maxChange = $("opt-max-change").value, typed = $("opt-budget").value;
+  const budget = typed.trim() === "" ? null : parseMoney(typed);
+  if (budget === null && typed.trim() !== "") throw new Error(`Budget: '${typed}' is not an amount`);
+  return {budget: budget || null, locked, trust_region: $("opt-trust").checked,
           max_change: maxChange === "" ? null : +maxChange / 100};
 }
 
@@ -261,9 +304,11 @@ async function busy(button, work) {
 async function runOptimize() {
   const plan = await api("/api/optimize", constraints());
   setPlan(plan.allocation);
+  state.allDraws = true;  // the outcome panel then shows the optimiser's numbers for this plan
   const u = plan.uplift, summary = $("plan-summary");
   summary.replaceChildren("Recommended plan applied: expected outcome ",
-    el("b", {}, fmt.format(plan.expected_outcome.mean)),
+    el("b", {id: "plan-outcome"}, fmt.format(plan.expected_outcome.mean)),
+    ` (${drawsNote(state.meta.n_draws, state.meta.n_draws)})`,
     `, uplift ${signed(u.mean)} (90% ${signed(u.ci_90[0])} to ${signed(u.ci_90[1])}), probability of ` +
     "beating the current plan ",
     el("b", {}, plan.prob_beats_current === null ? "—" : pct(plan.prob_beats_current) + "%"),
@@ -342,6 +387,31 @@ async function loadNarrative() {
   const items = [...(s.findings || []), ...(s.recommendations || [])];
   box.replaceChildren(el("p", {}, s.summary || ""),
     el("ul", {}, ...items.map(item => el("li", {}, item.text || String(item)))));
+  if (n.plan_constraints) showNarrativeConstraints(n.plan_constraints);
+}
+
+function describeConstraints(c) {
+  const parts = [c.budget === null ? "the current total" : `a total of ${money(c.budget)}`,
+    c.max_change === null ? "no limit on each channel's change" :
+      `each channel within ±${pct(c.max_change)}% of its current spend`,
+    c.trust_region ? "within the spend levels seen in the data" : "spend levels past the data allowed"];
+  if (c.locked.length) parts.push(`${c.locked.join(", ")} locked`);
+  return parts.join(", ");
+}
+
+// The narrative's plan was optimised under its own constraints: name them, and offer them to Optimise.
+function showNarrativeConstraints(c) {
+  const use = el("button", {class: "secondary", id: "btn-narrative-constraints"}, "Use these in Optimise");
+  use.addEventListener("click", () => {
+    $("opt-budget").value = money(c.budget);
+    $("opt-max-change").value = c.max_change === null ? "" : String(Math.round(100 * c.max_change));
+    $("opt-trust").checked = c.trust_region;
+    state.names.forEach((name, i) => { $(`lock-${i}`).checked = c.locked.includes(name); });
+  });
+  $("narrative-constraints").replaceChildren(
+    el("span", {id: "narrative-constraints-text"},
+       `The plan recommended here is optimised at ${describeConstraints(c)}; the Optimise box has its own ` +
+       "settings. "), use);
 }
 
 // The answer is text from the server; the question is the user's text: both go in as text nodes only.
@@ -357,12 +427,14 @@ async function runAsk() {
 }
 
 function onTotal() {
-  const target = +$("total-budget").value, sum = total();
+  const target = parseMoney($("total-budget").value), sum = total();
+  if (target === null) { showError(`Total budget: '${$("total-budget").value}' is not an amount`); return; }
   if (!(target >= 0) || sum <= 0) return;
   // A new total keeps the mix: every channel scales by the same factor.
   state.spend.forEach((value, i) => setSpend(i, value * target / sum, "plan"));
 }
 
+__FRAGMENTS__
 async function main() {
   try {
     state.meta = await api("/api/meta");
@@ -390,6 +462,7 @@ async function main() {
   await evaluate();
   document.body.dataset.ready = "1";
   drawFrontier().catch(showError);
+  loadCurves().catch(showError);
   loadNarrative().catch(error => { $("narrative").textContent = "Narrative unavailable: " + error.message; });
 }
 
@@ -405,7 +478,8 @@ document.head.appendChild(plotlyScript);
 def render_page(run_name: str, nonce: str) -> str:
     """The page for one run: its name (escaped) is the only server-side value in it; ``nonce`` lets
     its script run under :func:`page_headers`' policy."""
-    return _PAGE.replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce)
+    return (_PAGE.replace("__FRAGMENTS__", MONEY_SCRIPT + CURVES_SCRIPT)
+            .replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce))
 
 
 def page_headers(nonce: str) -> dict[str, str]:

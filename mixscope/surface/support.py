@@ -90,3 +90,18 @@ def extrapolation(
             for key in ("peak_ratio", "share_beyond")
         }
     return out
+
+
+def observed_max_spend(profile: Mapping[str, Any], spend_grid: np.ndarray) -> float | None:
+    """The window spend at which a channel's strongest week reaches the highest media level the data
+    showed (``peak_ratio`` 1): the largest spend seen, on the spend axis of the curves; None when the
+    grid never gets there. ``peak_ratio`` never falls as spend grows (adstock is linear)."""
+    ratio = np.asarray(profile["peak_ratio"], dtype=float)
+    reached = np.flatnonzero(ratio >= 1.0)
+    if reached.size == 0:
+        return None
+    i = int(reached[0])
+    if i == 0:
+        return float(spend_grid[0])
+    fraction = (1.0 - ratio[i - 1]) / (ratio[i] - ratio[i - 1])
+    return float(spend_grid[i - 1] + fraction * (spend_grid[i] - spend_grid[i - 1]))
