@@ -33,7 +33,9 @@ from mixscope.serve import models
 from mixscope.serve.gate import RequestGate
 from mixscope.serve.page import page_headers, render_page
 from mixscope.serve.remedies import PAGE_REMEDIES
-from mixscope.serve.responses import json_bytes, send_json
+from mixscope.serve.responses import json_response, send_json
+from mixscope.serve.scenario_api import add_scenario_routes
+from mixscope.serve.scenarios import ScenarioStore
 from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap
 from mixscope.serve.whatif import WhatIf, parse_live_draws
 from mixscope.surface import Surface
@@ -179,6 +181,8 @@ def create_app(
 
         return _json(ask_run(run_dir, body.question, surface=surface,
                              reading=_reading_in_child(body.question, surface.channels)).to_dict())
+
+    add_scenario_routes(app, ScenarioStore(run_dir), state.whatif)
 
     @app.get("/api/health", tags=["run"])
     async def health() -> dict[str, Any]:
@@ -354,7 +358,7 @@ def _constraints(request: models.ConstraintsRequest) -> Constraints:
 def _json(payload: Any, status: int = 200) -> Response:
     """JSON via orjson: 30x faster than ``json.dumps`` on a what-if answer, and it writes NaN and
     infinity (JSON has neither) as null, "unknown"; NumPy scalars are written as numbers."""
-    return Response(json_bytes(payload), status_code=status, media_type="application/json")
+    return json_response(payload, status)
 
 
 def _refusal(error: MixscopeError) -> dict[str, str]:

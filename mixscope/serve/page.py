@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import html
 
+from mixscope.serve.page_scenarios import SCENARIOS_CARD, SCENARIOS_SCRIPT
+
 _PAGE = r"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>mixscope planner — __RUN__</title>
@@ -74,7 +76,7 @@ td,th{padding:4px 3px}input[type=number]{width:90px}}
     <div id="plan-summary" class="muted"></div>
     <div id="near-optimal"></div>
   </div>
-</div>
+__SCENARIOS_CARD__</div>
 <div>
   <div class="card"><h2>Predicted outcome</h2>
     <div class="big" id="outcome-mean" data-value="">…</div>
@@ -132,11 +134,11 @@ function el(tag, props = {}, ...children) {
 // Plotly reads a few HTML-like tags (<b>, <a href>) in chart text: a name is escaped to show as typed.
 const plotlyText = text => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-async function api(path, body) {
+async function api(path, body, method = "POST") {
   const headers = {"Content-Type": "application/json"};
   if (TOKEN) headers["Authorization"] = "Bearer " + TOKEN;
   const response = await fetch(path, body === undefined ? {headers} :
-    {method: "POST", headers, body: JSON.stringify(body)});
+    {method, headers, body: JSON.stringify(body)});
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const detail = Array.isArray(data.detail) ? data.detail.map(d => d.msg).join("; ") : data.detail;
@@ -392,7 +394,7 @@ async function main() {
   drawFrontier().catch(showError);
   loadNarrative().catch(error => { $("narrative").textContent = "Narrative unavailable: " + error.message; });
 }
-
+__SCENARIOS_SCRIPT__
 const plotlyScript = document.createElement("script");
 plotlyScript.src = "/static/plotly.min.js";
 plotlyScript.onload = main;
@@ -405,7 +407,9 @@ document.head.appendChild(plotlyScript);
 def render_page(run_name: str, nonce: str) -> str:
     """The page for one run: its name (escaped) is the only server-side value in it; ``nonce`` lets
     its script run under :func:`page_headers`' policy."""
-    return _PAGE.replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce)
+    page = _PAGE.replace("__SCENARIOS_CARD__", SCENARIOS_CARD)
+    page = page.replace("__SCENARIOS_SCRIPT__", SCENARIOS_SCRIPT)
+    return page.replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce)
 
 
 def page_headers(nonce: str) -> dict[str, str]:
