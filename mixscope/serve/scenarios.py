@@ -27,6 +27,7 @@ import contextlib
 import itertools
 import json
 import math
+import os
 import threading
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -181,13 +182,15 @@ class ScenarioStore:
                 yield
                 return
             try:
-                handle = open(self.run_dir, "rb")  # noqa: SIM115 - a folder's descriptor, held for flock
+                folder = os.open(self.run_dir, os.O_RDONLY)  # the run folder's own descriptor: no lock file
             except OSError:
                 yield  # a folder that cannot be opened cannot be written either: the write says why
                 return
-            with handle:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                yield  # closing the descriptor releases the lock
+            try:
+                fcntl.flock(folder, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(folder)  # releases the lock
 
 
 def _parse(path: Path) -> list[Scenario]:

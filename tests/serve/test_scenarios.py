@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import shutil
+import threading
 
 import httpx
 import numpy as np
@@ -190,12 +191,19 @@ def test_a_failing_write_leaves_the_saved_file_intact(run_dir, monkeypatch):
 
 
 def test_the_store_keeps_every_writer_s_scenarios(run_dir):
-    """Two stores on one folder (two server workers): each save re-reads the file, so none is lost."""
+    """Two stores on one folder (two server workers): each save re-reads the file, so none is lost, and
+    a save waits while another writer holds the folder's lock."""
     one, two = ScenarioStore(run_dir), ScenarioStore(run_dir)
     one.save("a", {"tv": 1.0})
     two.save("b", {"tv": 2.0})
-    one.save("c", {"tv": 3.0})
-    assert [s.name for s in two.saved()] == ["a", "b", "c"]
+    with one._exclusive():  # another worker mid-write (the folder's flock, not this store's thread lock)
+        waiting = threading.Thread(target=two.save, args=("c", {"tv": 3.0}))
+        waiting.start()
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive()
+    waiting.join(timeout=10)
+    assert not waiting.is_alive()
+    assert [s.name for s in one.saved()] == ["a", "b", "c"]
 
 
 def test_export_includes_the_saved_scenarios(run_dir, tmp_path):
