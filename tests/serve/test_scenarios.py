@@ -76,6 +76,8 @@ def test_a_saved_scenario_reappears_after_a_restart_and_a_name_saved_twice_is_re
         compared = client.post("/api/compare", json={"names": ["lean", "brand push"]})
         assert compared.status_code == 200, compared.text
         assert [s["name"] for s in compared.json()["scenarios"]] == ["lean", "brand push"]
+        other_site = client.delete("/api/scenarios/lean", headers={"Origin": "http://evil.example"})
+        assert other_site.status_code == 403  # another site's page cannot delete (mixscope.serve.gate)
         deleted = client.delete("/api/scenarios/lean")
         assert deleted.status_code == 200 and deleted.json()["name"] == "lean"
         assert [s["name"] for s in client.get("/api/scenarios").json()["scenarios"]] == ["brand push"]
