@@ -24,9 +24,9 @@ from mixscope import __version__
 from mixscope.errors import MixscopeError
 from mixscope.report.baseline import baseline_components
 from mixscope.report.figures import curve_band, decomposition
+from mixscope.serve.scenarios import SCENARIOS_FILE  # the planner's saved scenarios, where a run has them
 from mixscope.storage import atomic_directory, write_bytes_atomically
 
-SCENARIOS_FILE = "scenarios.json"  # saved planner scenarios in the run folder, where a run has them
 README = "README"
 # A spreadsheet reads a cell starting with one of these as a formula: user data must stay text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -2,6 +2,10 @@
 
 Bound to 127.0.0.1 by default. Any other address exposes the run's numbers to
 the network, so it needs a token (:func:`check_bind`).
+
+Named scenarios a user saves on the page are kept in the run folder
+(``scenarios.json``): :mod:`mixscope.serve.scenarios` (store, comparison),
+:mod:`mixscope.serve.scenario_api` (routes), :mod:`mixscope.serve.page_scenarios` (the page's card).
 """
 
 from __future__ import annotations

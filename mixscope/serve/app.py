@@ -16,12 +16,10 @@ import secrets
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import numpy as np
 import orjson
 import plotly
 from fastapi import FastAPI, Query, Request
@@ -31,13 +29,15 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from mixscope import metrics, spec
 from mixscope.errors import MAX_AMOUNT, MixscopeError
 from mixscope.plan import Constraints, Objective, PlanError, frontier, marginal_returns, optimize
-from mixscope.plan.optimize import EXTRAPOLATION_NOTE, plan_extrapolation
+from mixscope.plan.optimize import EXTRAPOLATION_NOTE
 from mixscope.serve import models
 from mixscope.serve.curves import channel_curves
 from mixscope.serve.gate import RequestGate
 from mixscope.serve.page import page_headers, render_page
 from mixscope.serve.remedies import PAGE_REMEDIES
-from mixscope.serve.responses import json_bytes, send_json
+from mixscope.serve.responses import json_response, send_json
+from mixscope.serve.scenario_api import add_scenario_routes
+from mixscope.serve.scenarios import ScenarioStore
 from mixscope.serve.startup import DEFAULT_LIVE_DRAWS, LOOPBACK, freeze_startup_heap
 from mixscope.serve.whatif import WhatIf, parse_live_draws
 from mixscope.surface import Surface
@@ -75,7 +75,7 @@ def create_app(
     """
     run_dir = Path(run_dir)
     surface = Surface.load(run_dir)
-    state = _State(run_dir, surface, _WhatIfWithExtrapolation(surface, live_draws), _read_summary(run_dir))
+    state = _State(run_dir, surface, WhatIf(surface, live_draws), _read_summary(run_dir))
     app = FastAPI(
         title="mixscope planner",
         version="1",
@@ -194,6 +194,8 @@ def create_app(
         return _json(ask_run(run_dir, body.question, surface=surface,
                              reading=_reading_in_child(body.question, surface.channels)).to_dict())
 
+    add_scenario_routes(app, ScenarioStore(run_dir), state.whatif)
+
     @app.get("/api/health", tags=["run"])
     async def health() -> dict[str, Any]:
         return {"ok": True, "run": run_dir.name, "draws": surface.n_draws}
@@ -278,16 +280,6 @@ class _State:
             if self._narrative is None:
                 self._narrative = _narrative_in_child(self.run_dir)
             return self._narrative
-
-
-class _WhatIfWithExtrapolation(WhatIf):
-    """What-if answers that say per channel how far the plan goes past the spend levels the data showed."""
-
-    def evaluate(self, plan: Mapping[str, float]) -> dict[str, Any]:
-        answer = super().evaluate(plan)
-        spend = np.fromiter(answer["spend"].values(), float, len(self.channels))
-        answer["extrapolation"] = plan_extrapolation(self.surface, spend)
-        return answer
 
 
 def _narrative_constraints(meta: dict[str, Any]) -> dict[str, Any]:
@@ -398,7 +390,7 @@ def _constraints(request: models.ConstraintsRequest) -> Constraints:
 def _json(payload: Any, status: int = 200) -> Response:
     """JSON via orjson: 30x faster than ``json.dumps`` on a what-if answer, and it writes NaN and
     infinity (JSON has neither) as null, "unknown"; NumPy scalars are written as numbers."""
-    return Response(json_bytes(payload), status_code=status, media_type="application/json")
+    return json_response(payload, status)
 
 
 def _refusal(error: MixscopeError) -> dict[str, str]:

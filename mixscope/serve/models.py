@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from mixscope.errors import MAX_AMOUNT
+from mixscope.serve.scenarios import MAX_COMPARED, MAX_NAME_LENGTH, MIN_COMPARED, check_compared, check_name
 
 
 class Interval(BaseModel):
@@ -66,9 +67,6 @@ class EvaluateResponse(BaseModel):
     units: dict[str, str]
     draws_used: int = Field(description="Posterior draws this answer comes from (serve --live-draws).")
     draws_total: int = Field(description="Posterior draws in the surface.")
-    extrapolation: dict[str, dict[str, float]] = Field(
-        description="Per channel: peak_ratio (the plan's strongest week over the highest media level in the "
-                    "data) and share_beyond (share of its weeks past that level).")
 
 
 class ChannelMeta(BaseModel):
@@ -208,3 +206,71 @@ class AskResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+# --------------------------------------------------------------------------- saved scenarios
+
+ScenarioName = Annotated[str, AfterValidator(check_name), Field(
+    description=f"The user's name for the plan: 1 to {MAX_NAME_LENGTH} characters, no control characters.")]
+
+
+class SaveScenarioRequest(BaseModel):
+    """A plan to keep under a name; channels left out keep current spend. A name saved before is replaced."""
+
+    model_config = STRICT | ConfigDict(json_schema_extra={"examples": [
+        {"name": "brand push", "spend": {"tv": 150000}}]})
+    name: ScenarioName
+    spend: dict[str, Amount] = Field(default_factory=dict)
+
+
+class CompareRequest(BaseModel):
+    """Saved scenarios to compare, by name."""
+
+    model_config = STRICT | ConfigDict(json_schema_extra={"examples": [{"names": ["brand push", "lean"]}]})
+    names: Annotated[list[str], AfterValidator(check_compared)] = Field(
+        description=f"{MIN_COMPARED} to {MAX_COMPARED} distinct saved scenario names.")
+
+
+class SavedScenario(BaseModel):
+    name: str
+    spend: dict[str, float] = Field(description="Every channel's spend over the reference window.")
+    total_spend: float
+    saved_at: str = Field(description="When it was saved (ISO 8601, UTC).")
+
+
+class ScenarioListResponse(BaseModel):
+    scenarios: list[SavedScenario]
+    max_scenarios: int
+
+
+class SaveScenarioResponse(BaseModel):
+    scenario: SavedScenario
+    replaced: bool = Field(description="True when a scenario of this name was saved before and is replaced.")
+    message: str
+
+
+class ComparedScenario(BaseModel):
+    name: str
+    saved_at: str
+    spend: dict[str, float]
+    total_spend: float
+    outcome: Interval
+    difference: Interval = Field(description="Outcome minus the current plan's, draw by draw.")
+    prob_beats_baseline_plan: float
+
+
+class ScenarioPair(BaseModel):
+    a: str
+    b: str
+    prob_a_beats_b: float = Field(description="Share of the posterior draws in which plan a's outcome "
+                                  "exceeds plan b's (the same draws for both).")
+
+
+class CompareResponse(BaseModel):
+    """Each scenario as /api/evaluate answers its spend, and P(A beats B) for every ordered pair."""
+
+    scenarios: list[ComparedScenario]
+    pairs: list[ScenarioPair]
+    units: dict[str, str]
+    draws_used: int
+    draws_total: int

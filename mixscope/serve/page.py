@@ -18,6 +18,7 @@ import html
 
 from mixscope.serve.page_curves import CURVES_SCRIPT
 from mixscope.serve.page_money import MONEY_SCRIPT
+from mixscope.serve.page_scenarios import SCENARIOS_CARD, SCENARIOS_SCRIPT
 
 _PAGE = r"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -82,7 +83,7 @@ td,th{padding:4px 3px}input[type=number],input.money{width:100px}}
     <div id="plan-summary" class="muted"></div>
     <div id="near-optimal"></div>
   </div>
-</div>
+__SCENARIOS_CARD__</div>
 <div>
   <div class="card"><h2>Predicted outcome</h2>
     <div class="big" id="outcome-mean" data-value="">…</div>
@@ -149,11 +150,11 @@ function el(tag, props = {}, ...children) {
 // Plotly reads a few HTML-like tags (<b>, <a href>) in chart text: a name is escaped to show as typed.
 const plotlyText = text => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-async function api(path, body) {
+async function api(path, body, method = "POST") {
   const headers = {"Content-Type": "application/json"};
   if (TOKEN) headers["Authorization"] = "Bearer " + TOKEN;
   const response = await fetch(path, body === undefined ? {headers} :
-    {method: "POST", headers, body: JSON.stringify(body)});
+    {method, headers, body: JSON.stringify(body)});
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     const detail = Array.isArray(data.detail) ? data.detail.map(d => d.msg).join("; ") : data.detail;
@@ -465,7 +466,7 @@ async function main() {
   loadCurves().catch(showError);
   loadNarrative().catch(error => { $("narrative").textContent = "Narrative unavailable: " + error.message; });
 }
-
+__SCENARIOS_SCRIPT__
 const plotlyScript = document.createElement("script");
 plotlyScript.src = "/static/plotly.min.js";
 plotlyScript.onload = main;
@@ -478,8 +479,10 @@ document.head.appendChild(plotlyScript);
 def render_page(run_name: str, nonce: str) -> str:
     """The page for one run: its name (escaped) is the only server-side value in it; ``nonce`` lets
     its script run under :func:`page_headers`' policy."""
-    return (_PAGE.replace("__FRAGMENTS__", MONEY_SCRIPT + CURVES_SCRIPT)
-            .replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce))
+    page = _PAGE.replace("__FRAGMENTS__", MONEY_SCRIPT + CURVES_SCRIPT)
+    page = page.replace("__SCENARIOS_CARD__", SCENARIOS_CARD)
+    page = page.replace("__SCENARIOS_SCRIPT__", SCENARIOS_SCRIPT)
+    return page.replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce)
 
 
 def page_headers(nonce: str) -> dict[str, str]:

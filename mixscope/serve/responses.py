@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import orjson
+from starlette.responses import Response
 
 
 def json_bytes(payload: Any) -> bytes:
@@ -23,3 +24,8 @@ async def send_json(send: Any, status: int, payload: Any) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    """``payload`` as a JSON response written by :func:`json_bytes`."""
+    return Response(json_bytes(payload), status_code=status, media_type="application/json")

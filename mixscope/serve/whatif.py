@@ -140,7 +140,7 @@ class WhatIf:
         if not self._kpi_is_revenue:  # spend 0 divides by reference spend: its ROI is reported as None
             rows[3 + 2 * n :] = metrics.roi(at_plan, base[:, None])
 
-        prob_beats = np.count_nonzero(difference > 0) / self.draws_used
+        prob_beats = prob_beats_by_draw(outcome, self._historical)
         means = np.add.reduce(rows, axis=1) / self.draws_used  # ndarray.mean's arithmetic, less overhead
         rows.sort(axis=1)
         picked = rows[:, self._order_columns]  # (row, 6): below and above each quantile's position
@@ -185,6 +185,13 @@ class WhatIf:
                          for key, values in zip(("peak_ratio", "share_beyond"), profiles, strict=True)}
         return out
 
+    def outcome_draws(self, plan: Mapping[str, float]) -> np.ndarray:
+        """Per-draw outcome of ``plan`` over the draws :meth:`evaluate` uses, draw for draw (the same
+        order): two plans' draws compared pairwise give P(one beats the other), as
+        :func:`prob_beats_by_draw`."""
+        spend = self.surface.plan_vector(plan)
+        return self._baseline_kpi + self._read(self._kpi_table, spend[None])[0].sum(axis=0)
+
     def _read(self, table: np.ndarray, spend: np.ndarray) -> np.ndarray:
         """``(plan, channel)`` checked spend → ``(plan, channel, draw)`` linear interpolation of ``table``,
         as :meth:`ResponseCurves.incremental` reads the curves."""
@@ -210,6 +217,12 @@ def _bracket(grid: list[float], amount: float) -> tuple[int, float]:
     segment = min(max(bisect.bisect_right(grid, amount) - 1, 0), len(grid) - 2)
     low, high = grid[segment], grid[segment + 1]
     return segment, min(max((amount - low) / (high - low), 0.0), 1.0)
+
+
+def prob_beats_by_draw(outcome: np.ndarray, other: np.ndarray) -> float:
+    """P(a plan beats another): the share of posterior draws in which ``outcome`` exceeds ``other``,
+    each draw compared with the same draw (the surface's joint draws), so shared uncertainty cancels."""
+    return np.count_nonzero(outcome > other) / outcome.size
 
 
 def _rows_of_draws(table: np.ndarray, picked: np.ndarray | None) -> np.ndarray:
