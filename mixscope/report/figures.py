@@ -93,8 +93,20 @@ def decomposition(predictions: pd.DataFrame, channels: Sequence[str]) -> pd.Data
     """Per period, summed over geos: ``date``, the baseline and each channel's contribution (posterior
     means), in that order; the columns add up to the predicted KPI. The chart and the export read this."""
     columns = {"baseline_mean": "baseline", **{f"contribution_{name}": name for name in channels}}
-    frame = predictions.groupby("date", sort=True)[list(columns)].sum().reset_index()
-    return frame.rename(columns=columns)
+    terms = non_media_terms(predictions)
+    frame = predictions.groupby("date", sort=True)[[*columns, *terms]].sum().reset_index()
+    # Holidays, events and treatments are in the model's baseline; shown as their own terms, last.
+    frame["baseline_mean"] -= frame[list(terms)].sum(axis=1)
+    return frame.rename(columns={**columns, **terms})
+
+
+def non_media_terms(predictions: pd.DataFrame) -> dict[str, str]:
+    """Columns of holidays, events and treatments (``mixscope.model.terms.term_columns``) → labels."""
+    return {
+        column: f"{kind}: {column[len(kind) + 1:]}"
+        for column in predictions.columns for kind in ("holiday", "event", "treatment")
+        if column.startswith(f"{kind}_")
+    }
 
 
 def contribution_over_time(predictions: pd.DataFrame, channels: Sequence[str], kpi_label: str) -> go.Figure:
@@ -109,6 +121,9 @@ def contribution_over_time(predictions: pd.DataFrame, channels: Sequence[str], k
         figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, 2 + c], name=name,
                                     stackgroup="kpi", mode="lines",
                                     line={"width": 0.5, "color": colours[name]}))
+    for position in range(2 + len(channels), frame.shape[1]):  # holidays, events, treatments
+        figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, position], name=frame.columns[position],
+                                    stackgroup="kpi", mode="lines", line={"width": 0.5}))
     return _layout(figure, "Contribution to the KPI over time", "period", f"{kpi_label} per period")
 
 
