@@ -27,7 +27,7 @@ from mixscope.model.evaluate import (
 from mixscope.model.initial import warm_start
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
-from mixscope.model.terms import TERM_SITES, term_coords, terms_summary
+from mixscope.model.terms import TERM_SITES, summary_section, term_coords
 from mixscope.spec import RunSpec
 from mixscope.transforms.registry import kinds, site_dims
 
@@ -128,10 +128,8 @@ def sample(
         **stats,
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
-    if inputs.terms:
-        summary["non_media"] = terms_summary(
-            inputs.terms, flatten_draws(samples), scaling.kpi_scale, evaluation.expected.sum(axis=(1, 2))
-        )
+    draws = flatten_draws(samples)
+    summary.update(summary_section(inputs.terms, draws, scaling.kpi_scale, evaluation.expected))
     return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
 
 

@@ -215,6 +215,19 @@ def terms_summary(
     return out
 
 
+def summary_section(
+    blocks: tuple[TermBlock, ...], draws: Mapping[str, np.ndarray], kpi_scale: np.ndarray,
+    expected: np.ndarray,
+) -> dict[str, Any]:
+    """``{"non_media": ...}`` (:func:`terms_summary`) for ``summary.json``; {} without terms.
+
+    ``expected`` is the ``(draw, geo, time)`` expected KPI the shares are of.
+    """
+    if not blocks:
+        return {}
+    return {"non_media": terms_summary(blocks, draws, kpi_scale, expected.sum(axis=(1, 2)))}
+
+
 def term_columns(
     blocks: tuple[TermBlock, ...], draws: Mapping[str, np.ndarray], kpi_scale: np.ndarray
 ) -> dict[str, np.ndarray]:

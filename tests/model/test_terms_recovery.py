@@ -51,19 +51,24 @@ def simulated_terms(seed: int) -> tuple[pd.DataFrame, dict[str, float]]:
     return frame, truth
 
 
-def fit_terms(tmp_path, seed: int):
+def terms_spec(tmp_path, seed: int):
+    """``(spec, truth)`` of :func:`simulated_terms` written under ``tmp_path``."""
     frame, truth = simulated_terms(seed)
     frame.to_csv(tmp_path / "data.csv", index=False)
     channels = {column.removesuffix("_spend"): {"spend": column}
                 for column in frame if column.endswith("_spend")}
-    spec = parse_spec({
+    return parse_spec({
         "data": {"path": "data.csv", "holidays": "US", "events": ["events"]},
         "channels": channels,
         "treatments": {"price": {"column": "price", "baseline": 10.0}},
         "sampler": SAMPLER,
         # The simulation's baseline is a line plus seasonality: a linear trend is the true form.
         "model": {"trend": "linear"},
-    }, base_dir=tmp_path)
+    }, base_dir=tmp_path), truth
+
+
+def fit_terms(tmp_path, seed: int):
+    spec, truth = terms_spec(tmp_path, seed)
     dataset, _ = load_dataset(spec)
     return fit(spec, dataset, progress=False), truth
 
@@ -106,6 +111,18 @@ def test_terms_are_their_own_columns_in_predictions_and_decomposition(terms_fit)
     christmas = frame["holiday: Christmas Day"].to_numpy()
     # 2022-12-25 is a Sunday, observed on Monday the 26th: two weeks; 2023-12-25 one more.
     assert np.count_nonzero(christmas) == 3
+
+
+def test_the_ridge_engine_takes_the_same_terms(tmp_path):
+    from mixscope.ridge import fit_ridge
+
+    spec, truth = terms_spec(tmp_path, seed=0)
+    dataset, _ = load_dataset(spec)
+    result = fit_ridge(spec, dataset, method="ols", iterations=0, bootstraps=40)
+    non_media = result.summary["non_media"]
+    assert set(non_media["events"]) == {"events=launch", "events=promo"}
+    assert {f"{kind}/{name}" for kind, entries in non_media.items() for name in entries} == set(truth)
+    assert non_media["treatments"]["price"]["effect_per_unit"]["mean"] == pytest.approx(PRICE_EFFECT, rel=0.4)
 
 
 @pytest.mark.slow
