@@ -129,7 +129,9 @@ def test_the_ridge_engine_takes_the_same_terms(tmp_path):
 def test_recovery_holds_over_seeds(tmp_path):
     hits = {}
     for seed in (1, 2, 3):
-        result, truth = fit_terms(tmp_path / str(seed), seed)
+        folder = tmp_path / str(seed)
+        folder.mkdir()
+        result, truth = fit_terms(folder, seed)
         hits |= {f"{seed}:{key}": ok for key, ok in covered(result.summary, truth).items()}
     # 90% intervals cover at 90% on average; 80% pooled leaves room for one unlucky noise draw
     # (seed 1 puts 1.5-1.9 noise sds on four null holidays' weeks, and the model follows the data there).
