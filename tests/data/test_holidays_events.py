@@ -168,3 +168,10 @@ def test_a_non_numeric_treatment_column_is_an_error(make_frame, make_spec, write
     raw["treatments"] = {"promo": {"column": "promo_price", "baseline": 4.99}}
     with pytest.raises(DataError, match=r"Column 'promo_price' \(treatment 'promo'\) has non-numeric values"):
         load_dataset(parse_spec(raw, base_dir=tmp_path))
+
+
+def test_daily_data_marks_the_day_and_a_window_of_days():
+    days = np.arange(np.datetime64("2023-12-20"), np.datetime64("2024-01-05"))
+    names, design = holiday_indicators(days, HolidaySpec("US", window=1))
+    christmas = days[design[:, names.index("Christmas Day")] == 1]
+    assert [str(day) for day in christmas] == ["2023-12-24", "2023-12-25", "2023-12-26"]

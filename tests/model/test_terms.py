@@ -102,3 +102,25 @@ def test_contributions_and_summary_are_coefficient_times_design_in_kpi_units(tmp
     entry = summary["events"]["events=launch"]
     assert entry["contribution"]["mean"] == pytest.approx(0.2 * n_launch * kpi)
     assert entry["share"]["mean"] == pytest.approx(0.2 * n_launch / 100)
+
+
+def test_geo_data_gets_events_and_treatments_per_geo_and_one_calendar(tmp_path):
+    frame = build_frame(weeks=104, geo=True)
+    rows = np.arange(len(frame))
+    frame["events"] = np.where((rows % 13 == 0) & (frame["geo"] == "north"), "store_opening", "none")
+    frame["shelf_price"] = 5.0 - (rows % 4 == 0) * 0.5
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    raw = build_spec_dict(path="data.csv", geo=True, holidays="US", events=["events"])
+    raw["treatments"] = {"shelf": {"column": "shelf_price", "baseline": "max"}}
+    spec = parse_spec(raw, base_dir=tmp_path)
+    dataset, _ = load_dataset(spec)
+    _, inputs, config = prepare(spec, dataset)
+    blocks = {block.kind: block for block in inputs.terms}
+    assert blocks["holiday"].design.shape[0] == 1  # one national calendar
+    events = blocks["event"].design
+    assert events.shape == (3, 104, 1)
+    north = dataset.geos.index("north")
+    assert events[north].sum() > 0 and events.sum() == events[north].sum()  # only north opened stores
+    assert blocks["treatment"].reference[0] == 5.0 and blocks["treatment"].design.shape == (3, 104, 1)
+    trace = _trace(inputs, config)
+    assert trace["kpi"]["fn"].mean.shape == (3, 104)
