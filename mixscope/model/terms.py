@@ -170,6 +170,22 @@ def with_treatment_levels(
     return tuple(out)
 
 
+def treatment_scenario(
+    blocks: tuple[TermBlock, ...], draws: Mapping[str, np.ndarray], kpi_scale: np.ndarray,
+    levels: Mapping[str, float],
+) -> dict[str, np.ndarray]:
+    """``{treatment: (draw,)}`` in-window KPI change if each named treatment had been held at its
+    scenario level in every period, against what the data show (a what-if input, not budget)."""
+    scenario = with_treatment_levels(blocks, levels)
+    out = {}
+    for before, after in zip(blocks, scenario, strict=True):
+        if before.kind == "treatment":
+            change = contribution_draws(after, draws, kpi_scale)
+            change = change - contribution_draws(before, draws, kpi_scale)
+            out |= {name: change[:, k] for k, name in enumerate(before.names) if name in levels}
+    return out
+
+
 def contribution_draws(
     block: TermBlock, draws: Mapping[str, np.ndarray], kpi_scale: np.ndarray
 ) -> np.ndarray:

@@ -13,6 +13,7 @@ from mixscope.model.terms import (
     TERM_SITES,
     contribution_draws,
     terms_summary,
+    treatment_scenario,
     with_treatment_levels,
 )
 from mixscope.spec import parse_spec
@@ -86,6 +87,13 @@ def test_a_treatment_is_measured_against_its_named_baseline_level(tmp_path):
     np.testing.assert_allclose(scenario.design * block.unit[0] + 5.0, 4.0, rtol=1e-5)
     with pytest.raises(KeyError, match="no treatment named price"):
         with_treatment_levels(inputs.terms, {"price": 4.0})
+    # Its KPI change: a coefficient of -0.1 per design unit, the price one unit lower all along.
+    draws = {"treatment_coef": np.array([[-0.1]])}
+    [change] = treatment_scenario(inputs.terms, draws, scaling.kpi_scale, {"shelf": 4.0}).values()
+    level = block.design[0, :, 0] * block.unit[0] + 5.0
+    expected = -0.1 * ((4.0 - level) / block.unit[0]).sum() * scaling.kpi_scale[0]
+    np.testing.assert_allclose(change, [expected], rtol=1e-4)
+    assert expected > 0  # cutting the price where it was regular sells more under a negative effect
 
 
 def test_contributions_and_summary_are_coefficient_times_design_in_kpi_units(tmp_path):
