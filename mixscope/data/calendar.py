@@ -4,12 +4,15 @@ A holiday counts in the period that contains it (for weekly data, its week), and
 a window ``w`` also in the ``w`` periods either side, where demand moves around it.
 Each named holiday that falls in the data window gets its own indicator column.
 
-Grouping (measured on the US calendar over 156 weeks, 2019-2022: 12 names, plus 6
-more for US-CA): holidays that always share the same periods (Thanksgiving and the day
-after it) cannot be told apart by any model, so their columns merge into one named
-"A + B"; past :data:`MAX_HOLIDAY_COLUMNS` distinct columns, the rest merge into one
-"other holidays" indicator, because a coefficient seen once a year is nearly prior-only
-and a long tail of them slows sampling without informing anything.
+Grouping, measured on 156 weeks from 2019-01-07: the US calendar gives 11 columns,
+US-CA 13 names in 12 columns, Germany 9 names in 8. Holidays that always share the same
+periods (Thanksgiving and the day after it; Christmas and Boxing Day) cannot be told
+apart by any model, so their columns merge into one named "A + B". Past
+:data:`MAX_HOLIDAY_COLUMNS` distinct columns the rest merge into one "other holidays"
+indicator: a coefficient seen once a year is nearly prior-only, and a long tail of them
+slows sampling without informing anything. One column per holiday otherwise costs
+little: a national 156-week fit with the US calendar took 1.16-1.23x the time of the
+same fit without it (4 chains x (500 + 1000), the 2-core machine).
 """
 
 from __future__ import annotations
