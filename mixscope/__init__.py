@@ -19,7 +19,8 @@ The subpackages follow the pipeline, data -> transforms -> model -> surface -> p
 - ``cli``: the ``mixscope`` command line, one module per domain.
 - ``examples``: the bundled simulated data ``mixscope init --example`` copies.
 
-Beside them: ``spec`` (the TOML run spec), ``starter`` (``init``'s guessed spec),
+Beside them: ``spec`` (the TOML run spec; ``spec_terms`` its holidays, events and
+treatments), ``starter`` (``init``'s guessed spec),
 ``pipeline`` (spec + data -> a calibrated fit, what ``mixscope fit`` calls), ``run``
 (fit results and run directories), ``metrics`` (one definition of each business
 metric), ``stats`` (shared statistics such as the variance inflation factor),

@@ -123,7 +123,23 @@ def predictions_frame(result: FitResult) -> pd.DataFrame:
     }
     for c, channel in enumerate(dataset.channels):
         columns[f"contribution_{channel}"] = evaluation.contribution_mean[:, :, c].ravel()
+    columns.update(_term_columns(result))
     return pd.DataFrame(columns)
+
+
+def _term_columns(result: FitResult) -> dict[str, np.ndarray]:
+    """Holidays', events' and treatments' contributions per geo and period (none without them)."""
+    spec = result.spec
+    if spec.data.holidays is None and not spec.data.events and not spec.treatments:
+        return {}
+    from mixscope.model.evaluate import flatten_draws
+    from mixscope.model.inputs import compute_scaling
+    from mixscope.model.terms import build_terms, term_columns
+
+    kpi_scale = compute_scaling(result.dataset).kpi_scale
+    draws = flatten_draws({name: result.idata.posterior[name].values for name in result.idata.posterior})
+    blocks = tuple(block for block in build_terms(result.dataset, spec, kpi_scale) if block.site in draws)
+    return term_columns(blocks, draws, kpi_scale)
 
 
 def load_run(path: str | Path) -> Run:

@@ -15,6 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from mixscope.errors import SpecError, did_you_mean
+from mixscope.spec_terms import (
+    HOLIDAY_KEYS,
+    HolidaySpec,
+    TreatmentSpec,
+    parse_events,
+    parse_holidays,
+    parse_treatments,
+    terms_to_dict,
+    treatments_to_dict,
+)
 from mixscope.transforms.registry import ADSTOCK, SATURATION
 
 ADSTOCK_KINDS = tuple(ADSTOCK)  # the registered kinds (mixscope.transforms.registry)
@@ -55,6 +65,8 @@ class DataSpec:
     controls: tuple[str, ...] = ()
     currency: str | None = None  # symbol ("€") or ISO code ("EUR") money is shown with; None: bare numbers
     name: str | None = None  # what the model is of ("Acme DE"), for report titles
+    holidays: HolidaySpec | None = None  # a holiday calendar: its own term (mixscope.spec_terms)
+    events: tuple[str, ...] = ()  # categorical columns whose levels are indicator effects
 
     @property
     def source_label(self) -> str:
@@ -125,6 +137,7 @@ class RunSpec:
     model: ModelSpec = field(default_factory=ModelSpec)
     source: Path | None = None
     calibration: CalibrationSpec = field(default_factory=CalibrationSpec)
+    treatments: tuple[TreatmentSpec, ...] = ()  # price, promotions…: mixscope.spec_terms
 
     @property
     def channel_names(self) -> tuple[str, ...]:
@@ -188,7 +201,8 @@ def parse_spec(
     """Validate a spec already read into a dict (the TOML document)."""
     where = str(source) if source is not None else "spec"
     _check_keys(
-        raw, {"data", "channels", "sampler", "holdout", "model", "calibration"}, "top level", where
+        raw, {"data", "channels", "sampler", "holdout", "model", "calibration", "treatments"},
+        "top level", where,
     )
     if "data" not in raw:
         raise SpecError(f"{where}: the [data] section is missing; it must name at least `path`.")
@@ -215,7 +229,8 @@ def parse_spec(
     model = _build(ModelSpec, _section(raw, "model", where), "model", where)
     _check_ranges(sampler, holdout, model, where)
     calibration = _parse_calibration(_section(raw, "calibration", where), base_dir, where)
-    return RunSpec(data, channels, sampler, holdout, model, source, calibration)
+    treatments = parse_treatments(_section(raw, "treatments", where), where)
+    return RunSpec(data, channels, sampler, holdout, model, source, calibration, treatments)
 
 
 def _parse_calibration(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> CalibrationSpec:
@@ -288,7 +303,7 @@ def _build(cls: type, raw: Mapping[str, Any], section: str, where: str) -> Any:
 def _parse_data(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> DataSpec:
     allowed = {
         "path", "query", "date", "kpi", "kpi_type", "revenue_per_kpi",
-        "geo", "population", "controls", "currency", "name",
+        "geo", "population", "controls", "currency", "name", *HOLIDAY_KEYS,
     }
     _check_keys(raw, allowed, "[data]", where)
     for key in ("path", "query", "date", "kpi", "kpi_type", "geo", "population", "currency", "name"):
@@ -343,6 +358,8 @@ def _parse_data(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> Da
         controls=tuple(controls),
         currency=raw["currency"].strip() if "currency" in raw else None,
         name=raw["name"].strip() if "name" in raw else None,
+        holidays=parse_holidays(raw, base_dir, where),
+        events=parse_events(raw, where),
     )
 
 
@@ -454,6 +471,7 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
         if value is not None:
             data[key] = value
     data["controls"] = list(spec.data.controls)
+    data.update(terms_to_dict(spec.data.holidays, spec.data.events))
     channels = {}
     for channel in spec.channels:
         entry = {key: value for key, value in asdict(channel).items() if value is not None}
@@ -471,4 +489,6 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
         out["calibration"] = {
             "experiments": str(spec.calibration.experiments), "mode": spec.calibration.mode,
         }
+    if spec.treatments:
+        out["treatments"] = treatments_to_dict(spec.treatments)
     return out

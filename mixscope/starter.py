@@ -12,7 +12,7 @@ out, so ``init`` can say what it did with each one.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,9 @@ class Starter:
             lines.append(f"  {name}: spend {channel['spend']}{exposure}")
         controls = data["controls"]
         lines.append(f"controls ({len(controls)}): {', '.join(controls) or 'none'}")
+        if data.get("events"):
+            lines.append(f"events ({len(data['events'])}, one effect per level; na/none/empty is no event): "
+                         f"{', '.join(data['events'])}")
         if self.ignored:
             lines.append(f"not used ({len(self.ignored)}):")
             lines += [f"  {column}: {reason}" for column, reason in self.ignored]
@@ -117,6 +120,7 @@ def guess_starter(
     data_path: str,
     kpi: str | None = None,
     mapping: ColumnMapping | None = None,
+    categorical: Collection[str] = (),
 ) -> Starter:
     """Guess a starter spec from column names by convention and the user's ``mapping``.
 
@@ -125,7 +129,8 @@ def guess_starter(
     (``*_spend``, Robyn's ``*_S``) become channels with their exposure columns
     (``*_impressions``, Meridian's ``*_impression``, Robyn's ``*_I``/``*_P``),
     ``revenue``/``sales``/``conversions`` the KPI, and other numeric columns
-    controls. Raises :class:`SpecError` when no date, KPI or spend column can be
+    controls; non-numeric columns in ``categorical`` (text with few levels) become
+    events (``[data] events``). Raises :class:`SpecError` when no date, KPI or spend column can be
     found, or a mapping entry names no column, saying which option fixes it.
     """
     mapping = mapping or ColumnMapping()
@@ -169,6 +174,9 @@ def guess_starter(
     ignored: dict[str, str] = {}
     said = _claim_said(mapping, columns, roles)
     channels = _channels(names, mapping, said, roles, ignored)
+    events = [name for name in names if name in categorical and not columns[name] and roles.free(name)]
+    for name in events:
+        roles.claim(name, "an event column")
     controls = _controls(names, columns, said, roles, ignored)
     data: dict[str, Any] = {"path": data_path, "date": date, "kpi": kpi, "kpi_type": kpi_type}
     if revenue_per_kpi:
@@ -178,6 +186,8 @@ def guess_starter(
     if population:
         data["population"] = population
     data["controls"] = controls
+    if events:
+        data["events"] = events
     spec = {
         "data": data,
         "channels": channels,

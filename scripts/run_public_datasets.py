@@ -45,6 +45,7 @@ def run(name: str) -> dict:
         "contribution_share": summary["contribution_share"],
         "diagnostics": summary["diagnostics"],
         "warnings": summary["warnings"] + [f.message for f in report.warnings],
+        "non_media": summary.get("non_media", {}),  # holidays, events, treatments
     }
 
 
@@ -78,10 +79,24 @@ def render(results: dict) -> str:
                 f"| {channel} | {roi['mean']:.3g} | [{lo:.3g}, {hi:.3g}] | "
                 f"{r['mroi'][channel]['mean']:.3g} | {r['contribution_share'][channel]['mean']:.1%} |"
             )
+        lines += _non_media_table(r.get("non_media") or {})
         if r["warnings"]:
             lines += ["", "Warnings:", *[f"- {w}" for w in r["warnings"]]]
         lines.append("")
     return "\n".join(lines)
+
+
+def _non_media_table(non_media: dict) -> list[str]:
+    """Holidays', events' and treatments' contributions (summary.json ``non_media``), if any."""
+    rows = [(kind, name, entry) for kind, entries in non_media.items() for name, entry in entries.items()]
+    if not rows:
+        return []
+    lines = ["", "| term | contribution mean | 90% interval | share of KPI |", "| --- | ---: | ---: | ---: |"]
+    for kind, name, entry in rows:
+        lo, hi = entry["contribution"]["ci_90"]
+        lines.append(f"| {kind}: {name} | {entry['contribution']['mean']:.3g} | [{lo:.3g}, {hi:.3g}] | "
+                     f"{entry['share']['mean']:.2%} |")
+    return lines
 
 
 def main(names: list[str]) -> None:

@@ -97,7 +97,19 @@ def _starter_for_file(
 
     frame = load_table(DataSpec(path=data.resolve()))
     columns = {name: pd.api.types.is_numeric_dtype(frame[name]) for name in frame.columns}
-    return guess_starter(columns, path_in_spec, kpi=kpi, mapping=mapping)
+    categorical = categorical_columns(frame)
+    return guess_starter(columns, path_in_spec, kpi=kpi, mapping=mapping, categorical=categorical)
+
+
+def categorical_columns(frame: pd.DataFrame) -> list[str]:
+    """Text columns with a few levels besides "no event": what ``init`` proposes as events."""
+    from mixscope.data.events import MAX_EVENT_LEVELS, event_levels
+
+    return [
+        str(name) for name in frame.columns
+        if not pd.api.types.is_numeric_dtype(frame[name])
+        and 0 < len(event_levels(frame[name].tolist())) <= MAX_EVENT_LEVELS
+    ]
 
 
 def _spec_for(target: Path, kpi: str | None):

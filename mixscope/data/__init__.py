@@ -3,6 +3,8 @@
 ``load_dataset(spec)`` is the gate: it reads the table, validates it against
 the spec and returns a :class:`Dataset` plus the :class:`ValidationReport`,
 raising :class:`~mixscope.errors.DataError` when the report has errors.
+``calendar`` turns a holiday calendar into indicators per period and ``events``
+a categorical column into one indicator per level (with their gate check).
 """
 
 from mixscope.data.build import build_dataset, load_dataset

@@ -31,14 +31,14 @@ class ColumnRole:
     """
 
     column: str
-    kind: str  # date, geo, kpi, spend, exposure, control, population, revenue_per_kpi
+    kind: str  # date, geo, kpi, spend, exposure, control, population, revenue_per_kpi, event, treatment
     what: str
     key: str
     target: str
 
     @property
     def numeric(self) -> bool:
-        return self.kind not in ("date", "geo")
+        return self.kind not in ("date", "geo", "event")
 
 
 def column_roles(spec: RunSpec) -> tuple[ColumnRole, ...]:
@@ -73,6 +73,15 @@ def column_roles(spec: RunSpec) -> tuple[ColumnRole, ...]:
             data.revenue_per_kpi, "revenue_per_kpi", "revenue per KPI unit",
             "`revenue_per_kpi` in [data]", data.revenue_per_kpi,
         ))
+    roles += [
+        ColumnRole(column, "event", "an event column", "`events` in [data]", column)
+        for column in data.events
+    ]
+    roles += [
+        ColumnRole(treatment.column, "treatment", f"treatment '{treatment.name}'",
+                   f"`column` in [treatments.{treatment.name}]", treatment.column)
+        for treatment in spec.treatments
+    ]
     return tuple(roles)
 
 
@@ -119,7 +128,7 @@ def parse_column(role: ColumnRole, values: pd.Series) -> pd.Series:
     """A mapped column parsed for its role: dates, geo labels (str) or float numbers."""
     if role.kind == "date":
         return parse_dates(values)
-    if role.kind == "geo":
+    if role.kind in ("geo", "event"):
         return _parse_labels(values)
     return parse_numbers(values)
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from mixscope.data.columns import ColumnRole, check_columns, column_roles, parse_column
 from mixscope.data.dataset import NATIONAL
+from mixscope.data.events import check_event_columns
 from mixscope.data.findings import (
     MAX_LISTED,
     Finding,
@@ -541,6 +542,7 @@ _CHECKS: tuple[Callable[[_Table], list[Finding]], ...] = (
     _check_control_tracks_spend,
     _check_outliers,
     _check_kpi_units,
+    lambda table: check_event_columns(table.raw, [role.column for role in table.of_kind("event")]),
 )
 
 

@@ -296,6 +296,7 @@ def facts_from_summary(
         b.add("baseline_share", f"share of {kpi} not driven by paid media (baseline)",
               f"{fmt_pct(mean, 1)} (90% interval {fmt_pct(lo, 1)}–{fmt_pct(hi, 1)})",
               [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], topic="baseline")
+    _non_media_facts(b, summary, kpi)
     _diagnostic_facts(b, summary)
 
     decision = None
@@ -358,6 +359,23 @@ def _channel_facts(
                   f"{saturation_status(ratio)} (the next unit of spend earns {fmt_pct(ratio)} "
                   "of the average unit so far)",
                   [(ratio, "fraction")], key)
+
+
+def _non_media_facts(b: _Builder, summary: Mapping[str, Any], kpi: str) -> None:
+    """Each holiday's, event's and treatment's share of the KPI (``summary.json`` ``non_media``).
+
+    Their names are data (an event level is whatever the column holds): one that is not a
+    plain name is shown as its kind and number instead.
+    """
+    for kind, entries in (summary.get("non_media") or {}).items():
+        singular = kind.removesuffix("s")
+        for number, (name, entry) in enumerate(entries.items(), start=1):
+            clean = sanitize_name(name)
+            shown = clean if is_plain_name(str(name), clean) else f"{singular} {number}"
+            mean, lo, hi = _interval(entry["share"])
+            b.add(f"non_media.{singular}.{number}", f"share of {kpi} from the {singular} {shown}",
+                  f"{fmt_pct(mean, 1)} (90% interval {fmt_pct(lo, 1)}–{fmt_pct(hi, 1)})",
+                  [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], topic="baseline")
 
 
 def _diagnostic_facts(b: _Builder, summary: Mapping[str, Any]) -> None:

@@ -16,10 +16,14 @@ import numpy as np
 from mixscope.metrics import MROI_STEP
 from mixscope.model.inputs import LiftInputs, ModelInputs
 from mixscope.model.mmm import ModelConfig, expected_kpi, implied_lift
+from mixscope.model.terms import TERM_SITES
 from mixscope.transforms.registry import transform_sites
 
 # Sites a draw needs for evaluation; offsets and hyper-parameters are folded in.
-EVALUATION_SITES = ("intercept", "trend", "seasonality", "control_coef", *transform_sites(), "beta_media")
+EVALUATION_SITES = (
+    "intercept", "trend", "seasonality", "control_coef", *transform_sites(), "beta_media",
+    *TERM_SITES.values(),
+)
 
 
 @dataclass(frozen=True, eq=False)

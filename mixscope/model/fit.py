@@ -27,6 +27,7 @@ from mixscope.model.evaluate import (
 from mixscope.model.initial import warm_start
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
+from mixscope.model.terms import TERM_SITES, summary_section, term_coords
 from mixscope.spec import RunSpec
 from mixscope.transforms.registry import kinds, site_dims
 
@@ -127,6 +128,8 @@ def sample(
         **stats,
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
+    draws = flatten_draws(samples)
+    summary.update(summary_section(inputs.terms, draws, scaling.kpi_scale, evaluation.expected))
     return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
 
 
@@ -155,6 +158,7 @@ _DIMS = {
     "channel_roi": ["channel"],
     "experiment_lift": ["experiment"],
     "noise_sd": ["geo"],
+    **{site: [kind] for kind, site in TERM_SITES.items()},
 }
 
 
@@ -178,6 +182,7 @@ def to_inference_data(
         "roi_channel": names(config.roi_channels),
         "coefficient_channel": names(config.coefficient_channels),
         "experiment": np.arange(inputs.lift.n_experiments if inputs.lift is not None else 0),
+        **term_coords(inputs.terms),
     }
     dims = {name: _DIMS.get(name, []) for name in samples}
     dims["kpi"] = ["geo", "time"]

@@ -142,6 +142,8 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
         ),
         "control_coef": inputs.controls[:, train],
         "media": inputs.media[:, :n_times][:, train],
+        **{block.site: np.broadcast_to(block.design[:, train], (n_geos, n_train, len(block.names)))
+           for block in inputs.terms},
     }
     # A term the spec turns off (no trend, no seasonality, no controls) has no columns and no site.
     columns = {name: block for name, block in columns.items() if block.shape[-1]}

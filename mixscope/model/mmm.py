@@ -22,6 +22,7 @@ from jax import Array
 
 from mixscope.data.dataset import Dataset
 from mixscope.model.inputs import LiftInputs, ModelInputs, default_roi_prior
+from mixscope.model.terms import sample_terms, terms_effect
 from mixscope.spec import RunSpec
 from mixscope.transforms.adstock import apply_adstock
 from mixscope.transforms.priors import Prior
@@ -240,6 +241,8 @@ def baseline(params: dict[str, Array], inputs: ModelInputs) -> Array:
     out = params["intercept"][:, None] + shared[None, :]
     if inputs.controls.shape[-1]:
         out = out + inputs.controls @ params["control_coef"]
+    if inputs.terms:  # holidays, events, treatments: their own sites (mixscope.model.terms)
+        out = out + terms_effect(params, inputs.terms)
     return out
 
 
@@ -363,6 +366,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
         params["control_coef"] = numpyro.sample(
             "control_coef", dist.Normal(0.0, 0.3).expand([inputs.controls.shape[-1]])
         )
+    params.update(sample_terms(inputs.terms))
 
     # Media transforms: their default priors and sites come from the registry.
     params[ADSTOCK_DECAY.site] = numpyro.sample(

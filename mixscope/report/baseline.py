@@ -65,6 +65,15 @@ COMPONENTS: tuple[Piece, ...] = (_trend, _seasonality, _controls)
 SITES = ("intercept", "trend", "seasonality", "control_coef")
 
 
+def non_media_terms(predictions: Any) -> dict[str, str]:
+    """Prediction columns of holidays, events and treatments (`mixscope.model.terms`) → their labels."""
+    return {
+        column: f"{kind}: {column[len(kind) + 1:]}"
+        for column in predictions.columns for kind in ("holiday", "event", "treatment")
+        if column.startswith(f"{kind}_")
+    }
+
+
 def baseline_components(run: Run) -> tuple[BaselineComponent, ...]:
     """The run's baseline as named components in KPI units, or ``()`` where they do not add up to the
     baseline its predictions store (a run whose engine builds its baseline otherwise)."""
@@ -79,7 +88,10 @@ def baseline_components(run: Run) -> tuple[BaselineComponent, ...]:
     pieces = [piece for make in COMPONENTS for piece in make(means, inputs, run)]
     scale = np.asarray(scaling.kpi_scale, dtype=np.float64)[:, None]
     components = tuple(BaselineComponent(name, np.asarray(values) * scale) for name, values in pieces)
-    stored = run.predictions["baseline_mean"].to_numpy(dtype=np.float64)
+    predictions = run.predictions
+    # Holidays, events and treatments are reported as their own terms, not as baseline components.
+    terms = list(non_media_terms(predictions))
+    stored = (predictions["baseline_mean"] - predictions[terms].sum(axis=1)).to_numpy(dtype=np.float64)
     total = sum(component.values.ravel() for component in components)
     if np.shape(total) != stored.shape or \
             np.max(np.abs(total - stored)) > SUM_TOLERANCE * max(float(np.max(np.abs(stored))), 1e-12):

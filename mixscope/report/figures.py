@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from mixscope import metrics
-from mixscope.report.baseline import BaselineComponent
+from mixscope.report.baseline import BaselineComponent, non_media_terms
 from mixscope.report.ticks import round_axis
 from mixscope.transforms.registry import DELAYED, GEOMETRIC
 
@@ -108,11 +108,15 @@ def decomposition(
     components (:func:`mixscope.report.baseline.baseline_components`), one ``baseline: NAME`` column
     each: they add up to the baseline. The chart and the export read this."""
     columns = {"baseline_mean": "baseline", **{f"contribution_{name}": name for name in channels}}
+    terms = non_media_terms(predictions)
     split = {f"_part_{k}": f"{BASELINE_PREFIX}{part.name}" for k, part in enumerate(baseline_parts)}
     rows = predictions.assign(**{key: part.values.ravel() for key, part in zip(split, baseline_parts,
                                                                                strict=True)})
-    frame = rows.groupby("date", sort=True)[[*columns, *split]].sum().reset_index()
-    return frame.rename(columns=columns | split)
+    frame = rows.groupby("date", sort=True)[[*columns, *terms, *split]].sum().reset_index()
+    # Holidays, events and treatments are in the model's baseline; shown as their own terms, after the
+    # channels, and the baseline's components add up to what is left.
+    frame["baseline_mean"] -= frame[list(terms)].sum(axis=1)
+    return frame.rename(columns=columns | terms | split)
 
 
 def contribution_over_time(
@@ -135,6 +139,9 @@ def contribution_over_time(
         figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, 2 + c], name=name,
                                     stackgroup="kpi", mode="lines",
                                     line={"width": 0.5, "color": colours[name]}))
+    for position in range(2 + len(channels), frame.shape[1]):  # holidays, events, treatments
+        figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, position], name=frame.columns[position],
+                                    stackgroup="kpi", mode="lines", line={"width": 0.5}))
     return _layout(figure, "Contribution to the KPI over time", "period", f"{kpi_label} per period")
 
 

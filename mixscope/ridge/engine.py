@@ -28,6 +28,7 @@ from mixscope.model.diagnostics import Diagnostics, fit_statistics
 from mixscope.model.evaluate import evaluate_posterior, flatten_draws
 from mixscope.model.fit import build_summary, to_inference_data
 from mixscope.model.mmm import expected_kpi
+from mixscope.model.terms import summary_section
 from mixscope.ridge.bootstrap import block_length, block_weights
 from mixscope.ridge.lift import Experiments, LiftHook, lift_objective
 from mixscope.ridge.problem import (
@@ -185,6 +186,8 @@ def fit_ridge(
         divergence_rate=None, ess_bulk_per_second=None, engine="ridge", **stats,
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
+    draws = flatten_draws(samples)
+    summary.update(summary_section(inputs.terms, draws, scaling.kpi_scale, evaluation.expected))
     if trend_note:
         summary["warnings"].append(trend_note)
     # The sampler block describes where the draws came from; a ridge run has no priors.

@@ -118,11 +118,14 @@ def build_problem(
     n_geos = dataset.n_geos
     trend = np.broadcast_to(inputs.trend_basis, (n_geos,) + inputs.trend_basis.shape)
     season = np.broadcast_to(inputs.season_basis, (n_geos,) + inputs.season_basis.shape)
-    base = np.concatenate([trend, season, inputs.controls], axis=-1).astype(np.float32)
+    # Holidays, events and treatments are baseline regressors here too, after the controls.
+    terms = [np.broadcast_to(block.design, (n_geos, *block.design.shape[1:])) for block in inputs.terms]
+    base = np.concatenate([trend, season, inputs.controls, *terms], axis=-1).astype(np.float32)
     names = (
         [f"trend_{i}" for i in range(trend.shape[-1])]
         + [f"season_{i}" for i in range(season.shape[-1])]
         + [f"control:{name}" for name in dataset.control_names]
+        + [f"{block.kind}:{name}" for block in inputs.terms for name in block.names]
         + [f"media:{name}" for name in dataset.channels]
     )
     prior = roi_prior(config) if method == "ridge" else (None, None, None)
@@ -366,8 +369,12 @@ def model_parameters(
         params["trend"] = coef[:n_trend]
     if n_season:
         params["seasonality"] = coef[n_trend : n_trend + n_season]
+    start = n_trend + n_season + inputs.controls.shape[-1]
     if inputs.controls.shape[-1]:
-        params["control_coef"] = coef[n_trend + n_season : problem.n_base]
+        params["control_coef"] = coef[n_trend + n_season : start]
+    for block in inputs.terms:
+        params[block.site] = coef[start : start + len(block.names)]
+        start += len(block.names)
     for site in TRANSFORM_SITES:
         if site in transforms:
             params[site] = transforms[site]

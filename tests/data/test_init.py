@@ -41,10 +41,11 @@ def test_robyn_sample_maps_without_options(tmp_path):
         "facebook": {"spend": "facebook_S", "exposure": "facebook_I"},
     }
     assert spec["data"]["controls"] == ["competitor_sales_B", "newsletter"]
+    assert spec["data"]["events"] == ["events"]  # text with a few levels: proposed as events
     # Every role is named, and the dropped column with its reason.
     for text in ("KPI: revenue", "date: DATE", "search: spend search_S, exposure search_clicks_P",
                  "facebook: spend facebook_S, exposure facebook_I",
-                 "controls (2): competitor_sales_B, newsletter", "events: not numeric (categorical)"):
+                 "controls (2): competitor_sales_B, newsletter", "events (1, one effect per level"):
         assert text in result.stdout, text
     load_spec(tmp_path / "s.toml")  # the spec written is a valid spec
     check = runner.invoke(app, ["validate", str(tmp_path / "s.toml"), "--json"])

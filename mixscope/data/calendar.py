@@ -1,0 +1,124 @@
+"""Holiday indicators for the periods of the data, from a country calendar or a holidays CSV.
+
+A holiday counts in the period that contains it (for weekly data, its week), and with
+a window ``w`` also in the ``w`` periods either side, where demand moves around it.
+Each named holiday that falls in the data window gets its own indicator column.
+
+Grouping, measured on 156 weeks from 2019-01-07: the US calendar gives 11 columns,
+US-CA 13 names in 12 columns, Germany 9 names in 8. Holidays that always share the same
+periods (Thanksgiving and the day after it; Christmas and Boxing Day) cannot be told
+apart by any model, so their columns merge into one named "A + B". Past
+:data:`MAX_HOLIDAY_COLUMNS` distinct columns the rest merge into one "other holidays"
+indicator: a coefficient seen once a year is nearly prior-only, and a long tail of them
+slows sampling without informing anything. One column per holiday otherwise costs
+little: a national 156-week fit with the US calendar took 1.16-1.23x the time of the
+same fit without it (4 chains x (500 + 1000), the 2-core machine).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mixscope.errors import DataError
+from mixscope.spec_terms import HolidaySpec
+
+MAX_HOLIDAY_COLUMNS = 16
+OTHER_HOLIDAYS = "other holidays"
+_OBSERVED = (" (observed)", " (Observed)", " (estimated)")
+
+
+def holiday_indicators(dates: np.ndarray, spec: HolidaySpec) -> tuple[tuple[str, ...], np.ndarray]:
+    """``(names, (time, holiday) 0/1 indicators)`` for the period starts ``dates`` (sorted)."""
+    dates = np.asarray(dates).astype("datetime64[D]")
+    step = _period(dates)
+    first, last = dates[0], dates[-1] + step
+    days = _holiday_days(spec, int(str(first)[:4]), int(str(last)[:4]))
+    columns: dict[str, np.ndarray] = {}
+    for day, name in days:
+        when = np.datetime64(day, "D")
+        if not first <= when < last:
+            continue
+        index = int(np.searchsorted(dates, when, side="right")) - 1
+        column = columns.setdefault(name, np.zeros(len(dates)))
+        column[max(index - spec.window, 0) : index + spec.window + 1] = 1.0
+    names, design = _merge(columns)
+    return names, design.reshape(len(dates), len(names))
+
+
+def _period(dates: np.ndarray) -> np.timedelta64:
+    if len(dates) < 2:
+        return np.timedelta64(7, "D")
+    return np.median(np.diff(dates)).astype("timedelta64[D]")
+
+
+def _holiday_days(spec: HolidaySpec, first_year: int, last_year: int) -> list[tuple[dt.date, str]]:
+    """Every (day, holiday name) of the calendar in the years covered, names without "(observed)"."""
+    if spec.file is not None:
+        pairs = _from_file(spec.file, spec.country, first_year, last_year)
+    else:
+        import holidays  # a project dependency, imported only when a spec asks for holidays
+
+        country, _, subdivision = spec.country.partition("-")
+        calendar = holidays.country_holidays(
+            country, subdiv=subdivision or None, years=range(first_year, last_year + 1)
+        )
+        # Two holidays on one day come joined by "; ".
+        pairs = [(day, part) for day, names in sorted(calendar.items()) for part in names.split("; ")]
+    return [(day, _clean(name)) for day, name in pairs]
+
+
+def _clean(name: str) -> str:
+    for suffix in _OBSERVED:
+        name = name.replace(suffix, "")
+    return name.strip()
+
+
+def _from_file(path: Path, country: str, first_year: int, last_year: int) -> list[tuple[dt.date, str]]:
+    """Holidays from a Prophet/Robyn-style CSV (``ds, holiday, country, year``) for ``country``."""
+    if not path.is_file():
+        raise DataError(
+            f"Holidays file {path} (set by `holidays_file` in [data]) does not exist; fix the path "
+            "(a relative path is resolved against the spec file's folder)."
+        )
+    try:
+        table = pd.read_csv(path)
+    except Exception as error:  # any reader failure means the same: not a readable CSV
+        raise DataError(f"Could not read holidays file {path} as CSV: {error}.") from None
+    missing = [column for column in ("ds", "holiday", "country") if column not in table.columns]
+    if missing:
+        raise DataError(
+            f"Holidays file {path} lacks column(s) {', '.join(missing)}; it needs Prophet's/Robyn's "
+            "columns ds (date), holiday (name) and country (code)."
+        )
+    rows = table[table["country"].astype(str) == country]
+    if rows.empty:
+        known = sorted(table["country"].astype(str).unique())
+        shown = ", ".join(known[:30]) + (" ..." if len(known) > 30 else "")
+        raise DataError(
+            f"Holidays file {path} has no rows for country {country!r} (`holidays` in [data]); "
+            f"it has: {shown}."
+        )
+    days = pd.to_datetime(rows["ds"], errors="coerce")
+    if days.isna().any():
+        raise DataError(f"Holidays file {path} has values in column ds that are not dates; fix them.")
+    keep = (days.dt.year >= first_year) & (days.dt.year <= last_year)
+    return [(day.date(), str(name)) for day, name in zip(days[keep], rows["holiday"][keep], strict=True)]
+
+
+def _merge(columns: dict[str, np.ndarray]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Merge columns with identical indicators, then the tail past ``MAX_HOLIDAY_COLUMNS``."""
+    merged: dict[bytes, tuple[list[str], np.ndarray]] = {}
+    for name, column in columns.items():
+        if column.any():
+            merged.setdefault(column.tobytes(), ([], column))[0].append(name)
+    groups = [(" + ".join(names), column) for names, column in merged.values()]
+    if len(groups) > MAX_HOLIDAY_COLUMNS:
+        head, tail = groups[: MAX_HOLIDAY_COLUMNS - 1], groups[MAX_HOLIDAY_COLUMNS - 1 :]
+        groups = [*head, (OTHER_HOLIDAYS, np.max([column for _, column in tail], axis=0))]
+    if not groups:
+        return (), np.zeros((0, 0))
+    return tuple(name for name, _ in groups), np.stack([column for _, column in groups], axis=1)

@@ -1,0 +1,177 @@
+"""Holidays, events and treatments at the spec and the data gate: calendars, indicators, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mixscope.data import load_dataset, validate_frame
+from mixscope.data.calendar import MAX_HOLIDAY_COLUMNS, OTHER_HOLIDAYS, _merge, holiday_indicators
+from mixscope.data.events import event_indicators
+from mixscope.errors import DataError, SpecError
+from mixscope.spec import parse_spec
+from mixscope.spec_terms import HolidaySpec, NormalPrior, TreatmentSpec
+
+ROBYN_HOLIDAYS = Path(__file__).resolve().parents[3] / "shared" / "data" / "robyn" / "dt_prophet_holidays.csv"
+MONDAYS = np.arange(np.datetime64("2022-01-03"), np.datetime64("2022-01-03") + 7 * 104, 7)
+
+
+def _spec(**data):
+    return parse_spec({"data": {"path": "data.csv", **data}, "channels": {"tv": {"spend": "tv_spend"}}})
+
+
+# --------------------------------------------------------------------------- holidays
+
+
+def test_a_holiday_counts_in_the_week_that_contains_it():
+    names, design = holiday_indicators(MONDAYS, HolidaySpec("US"))
+    thanksgiving = design[:, names.index("Thanksgiving Day")]
+    weeks = MONDAYS[thanksgiving == 1]
+    # Thursdays 2022-11-24 and 2023-11-23: the weeks starting on the Mondays before.
+    np.testing.assert_array_equal(weeks, np.array(["2022-11-21", "2023-11-20"], dtype="datetime64[D]"))
+    assert design.shape == (104, len(names)) and set(np.unique(design)) == {0.0, 1.0}
+
+
+def test_a_window_also_marks_the_neighbouring_weeks():
+    names, design = holiday_indicators(MONDAYS, HolidaySpec("US", window=1))
+    weeks = MONDAYS[design[:, names.index("Thanksgiving Day")] == 1]
+    assert [str(w) for w in weeks] == [
+        "2022-11-14", "2022-11-21", "2022-11-28", "2023-11-13", "2023-11-20", "2023-11-27",
+    ]
+
+
+def test_observed_days_join_their_holiday_and_same_week_holidays_merge():
+    names, _ = holiday_indicators(MONDAYS, HolidaySpec("US-CA"))
+    assert not any("observed" in name for name in names)
+    # The day after Thanksgiving is always in Thanksgiving's week: one column, both names.
+    assert "Thanksgiving Day + Day After Thanksgiving" in names
+
+
+def test_past_the_cap_the_tail_merges_into_other_holidays():
+    columns = {f"h{i}": np.eye(40)[i] for i in range(MAX_HOLIDAY_COLUMNS + 4)}
+    names, design = _merge(columns)
+    assert len(names) == MAX_HOLIDAY_COLUMNS and names[-1] == OTHER_HOLIDAYS
+    assert design[:, -1].sum() == 5  # the five holidays past the first fifteen
+
+
+@pytest.mark.skipif(not ROBYN_HOLIDAYS.is_file(), reason="shared/ data not present")
+def test_a_prophet_holidays_file_gives_the_same_us_calendar_shape():
+    names, design = holiday_indicators(MONDAYS, HolidaySpec("US", file=ROBYN_HOLIDAYS))
+    assert "Thanksgiving" in names and "Christmas Day" in names
+    assert design[:, names.index("Thanksgiving")].sum() == 2
+
+
+def test_a_holidays_file_without_the_country_names_what_it_has(tmp_path):
+    path = tmp_path / "h.csv"
+    pd.DataFrame({"ds": ["2022-12-25"], "holiday": ["Christmas"], "country": ["DE"], "year": [2022]}).to_csv(
+        path, index=False
+    )
+    with pytest.raises(DataError, match=r"no rows for country 'US'.*it has: DE"):
+        holiday_indicators(MONDAYS, HolidaySpec("US", file=path))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("XX", r"holidays = 'XX'.*not a country code.*list_supported_countries"),
+        ("us", r"Country codes are upper case: 'US'"),
+        ("US-ZZ", r"'ZZ' is not a subdivision of US.*CA"),
+        (3, r"`holidays` must be a country code"),
+    ],
+)
+def test_an_unknown_country_is_an_error_naming_field_and_value(value, message):
+    with pytest.raises(SpecError, match=message):
+        _spec(holidays=value)
+
+
+def test_holiday_keys_parse_and_round_trip(tmp_path):
+    spec = parse_spec(
+        {"data": {"path": "d.csv", "holidays": "US-CA", "holiday_window": 1, "events": ["events"]},
+         "channels": {"tv": {"spend": "tv"}},
+         "treatments": {"price": {"column": "price", "baseline": 4.99, "prior": {"mean": -1.0, "sd": 2.0}}}},
+        base_dir=tmp_path,
+    )
+    assert spec.data.holidays == HolidaySpec("US-CA", 1)
+    assert spec.data.events == ("events",)
+    assert spec.treatments == (TreatmentSpec("price", "price", 4.99, NormalPrior(-1.0, 2.0)),)
+    assert parse_spec(spec.to_dict()) == spec
+    # Specs without them write no new keys, so their hashes are unchanged.
+    plain = _spec().to_dict()
+    assert "treatments" not in plain and not {"holidays", "events"} & set(plain["data"])
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"data": {"holiday_window": 1}}, "sets `holiday_window` but not `holidays`"),
+        ({"data": {"holidays": "US", "holiday_window": 9}}, "holiday_window` must be a whole number"),
+        ({"data": {"events": "events"}, "treatments": {"price": {}}}, r"needs `column = \"COLUMN\"`"),
+        ({"treatments": {"price": {"column": "price", "baseline": "regular"}}},
+         "baseline = 'regular' is not a number"),
+        ({"treatments": {"price": {"column": "price", "baseline": True}}}, "baseline must be a number"),
+        ({"treatments": {"price": {"column": "price", "prior": {"mean": 1}}}}, "`prior` must be a table"),
+        ({"treatments": {"price": {"column": "price", "level": 1}}}, "unknown key `level`"),
+    ],
+)
+def test_bad_treatment_and_holiday_keys_are_spec_errors(raw, message):
+    data = {"path": "d.csv", **raw.get("data", {})}
+    with pytest.raises(SpecError, match=message):
+        parse_spec({"data": data, "channels": {"tv": {"spend": "tv"}}, **{
+            key: value for key, value in raw.items() if key != "data"}})
+
+
+# --------------------------------------------------------------------------- events
+
+
+def test_an_event_column_becomes_one_indicator_per_level_without_the_reference():
+    values = np.array([["na", "event1", "event2", "", None, "NA", "event1"]], dtype=object)
+    names, design = event_indicators("events", values)
+    assert names == ("events=event1", "events=event2")
+    np.testing.assert_array_equal(design[0].T, [[0, 1, 0, 0, 0, 0, 1], [0, 0, 1, 0, 0, 0, 0]])
+
+
+def _events_frame(make_frame, values):
+    frame = make_frame()
+    frame["events"] = values
+    return frame
+
+
+def test_a_numeric_many_level_events_column_is_refused(make_frame, make_spec):
+    frame = _events_frame(make_frame, np.arange(len(make_frame())) % 30 * 1.5)
+    report = validate_frame(frame, make_spec(path="data.csv", events=["events"]))
+    [finding] = [f for f in report.errors if f.code == "not_categorical_event"]
+    assert "Column 'events'" in finding.message and "list it under `controls`" in finding.message
+
+
+def test_an_events_column_without_any_event_is_refused(make_frame, make_spec):
+    report = validate_frame(_events_frame(make_frame, "na"), make_spec(path="data.csv", events=["events"]))
+    assert [f.code for f in report.errors] == ["not_categorical_event"]
+
+
+def test_a_categorical_events_column_passes_and_a_missing_treatment_is_named(make_frame, make_spec):
+    frame = _events_frame(make_frame, np.where(np.arange(len(make_frame())) % 10 == 0, "sale", "na"))
+    assert validate_frame(frame, make_spec(path="data.csv", events=["events"])).ok
+    spec = parse_spec({**make_spec(path="data.csv", events=["events"]).to_dict(),
+                       "treatments": {"discount": {"column": "discount_pct", "baseline": 0}}})
+    [finding] = validate_frame(frame, spec).errors
+    assert finding.code == "missing_column" and "'discount_pct' (treatment 'discount'" in finding.message
+
+
+def test_a_non_numeric_treatment_column_is_an_error(make_frame, make_spec, write_table, tmp_path):
+    frame = make_frame()
+    frame["promo_price"] = np.where(np.arange(len(frame)) % 3, "4.99", "cheap")
+    write_table(frame, "data.csv")
+    raw = make_spec(path="data.csv").to_dict()
+    raw["treatments"] = {"promo": {"column": "promo_price", "baseline": 4.99}}
+    with pytest.raises(DataError, match=r"Column 'promo_price' \(treatment 'promo'\) has non-numeric values"):
+        load_dataset(parse_spec(raw, base_dir=tmp_path))
+
+
+def test_daily_data_marks_the_day_and_a_window_of_days():
+    days = np.arange(np.datetime64("2023-12-20"), np.datetime64("2024-01-05"))
+    names, design = holiday_indicators(days, HolidaySpec("US", window=1))
+    christmas = days[design[:, names.index("Christmas Day")] == 1]
+    assert [str(day) for day in christmas] == ["2023-12-24", "2023-12-25", "2023-12-26"]
