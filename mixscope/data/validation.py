@@ -327,6 +327,10 @@ _SIGN_RULES: dict[str, tuple[Level, str, bool, str]] = {
         "error", "negative_exposure", False,
         "Exposure must be zero or positive: fix the source data or set those periods to 0.",
     ),
+    "organic": (
+        "error", "negative_organic", False,
+        "Organic media volume must be zero or positive: fix the source data or set those periods to 0.",
+    ),
     "kpi": (
         "warning", "negative_kpi", False,
         "A KPI is normally zero or positive: check the source data (refunds netted out?) and "

@@ -27,6 +27,7 @@ from mixscope.model.evaluate import (
 from mixscope.model.initial import warm_start
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
+from mixscope.model.organic import organic_coords, organic_dims, organic_summary
 from mixscope.spec import RunSpec
 from mixscope.transforms.registry import kinds, site_dims
 
@@ -127,6 +128,10 @@ def sample(
         **stats,
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
+    if inputs.organic is not None:
+        shares = metrics.contribution_shares(evaluation.contribution, evaluation.expected.sum(axis=(1, 2)))
+        summary |= organic_summary(inputs.organic, evaluation.organic_contribution,
+                                   evaluation.expected.sum(axis=(1, 2)), shares[1])
     return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
 
 
@@ -155,6 +160,7 @@ _DIMS = {
     "channel_roi": ["channel"],
     "experiment_lift": ["experiment"],
     "noise_sd": ["geo"],
+    **organic_dims(),
 }
 
 
@@ -178,6 +184,7 @@ def to_inference_data(
         "roi_channel": names(config.roi_channels),
         "coefficient_channel": names(config.coefficient_channels),
         "experiment": np.arange(inputs.lift.n_experiments if inputs.lift is not None else 0),
+        **organic_coords(inputs.organic),
     }
     dims = {name: _DIMS.get(name, []) for name in samples}
     dims["kpi"] = ["geo", "time"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixscope.data.dataset import Dataset
+from mixscope.model.organic import OrganicInputs, organic_inputs
 from mixscope.spec import ModelSpec, RunSpec
 
 DEFAULT_MEDIA_SHARE = 0.2  # default ROI prior: all paid media explains ~20% of the KPI on average
@@ -83,6 +84,8 @@ class ModelInputs:
         population_weight: ``(geo,)`` each geo's share of the KPI scale.
         lift: lift-test experiments for the likelihood, or ``None`` (no lift
             term; the model is then exactly the uncalibrated one).
+        organic: organic media (no spend), or ``None`` (the model is then exactly
+            the one without: :mod:`mixscope.model.organic`).
     """
 
     media: np.ndarray
@@ -96,6 +99,7 @@ class ModelInputs:
     n_times: int
     tail: int
     lift: LiftInputs | None = None
+    organic: OrganicInputs | None = None
 
 
 def compute_scaling(dataset: Dataset) -> Scaling:
@@ -167,6 +171,7 @@ def build_inputs(
         spend_total=dataset.spend.sum(axis=(0, 1)),
         n_times=dataset.n_times,
         tail=tail,
+        organic=organic_inputs(dataset, spec, scaling.kpi_scale),
     )
 
 
