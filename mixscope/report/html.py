@@ -273,12 +273,14 @@ def _fit_section(ctx: _Context) -> Section:
 
 def _contribution_section(ctx: _Context) -> Section:
     channels = ctx.summary["channels"]
+    organic = ctx.summary.get("organic_contribution_share", {})  # no spend: shown, never budgeted
+    shares = ctx.summary["contribution_share"] | {f"{name} (organic)": organic[name] for name in organic}
     return Section(
         "contributions", "Contributions",
         "The stacked areas add up to the predicted KPI: the grey baseline is what would happen without "
         "media; the bars give each source's share of the total with its 90% interval.",
         (figures.contribution_over_time(ctx.run.predictions, channels, ctx.kpi),
-         figures.contribution_shares(ctx.summary["contribution_share"], ctx.summary.get("baseline_share"))),
+         figures.contribution_shares(shares, ctx.summary.get("baseline_share"))),
     )
 
 

@@ -200,3 +200,19 @@ def test_surface_and_plan_never_allocate_to_organic_media(organic_run):
     assert plan.channels == surface.channels and plan.allocation.shape == (len(surface.channels),)
     with pytest.raises(Exception, match="newsletter"):
         surface.evaluate({"newsletter": 1.0})
+
+
+def test_report_and_export_show_organic_media_beside_the_channels(organic_run):
+    from mixscope.report.export import channel_metrics
+    from mixscope.report.html import build_report
+
+    run_dir, summary, _ = organic_run
+    report = build_report(run_dir, narrative=False)
+    [section] = [s for s in report.sections if s.key == "contributions"]
+    assert section.unavailable is None
+    bars = section.figures[1].data[0]
+    assert "newsletter (organic)" in list(bars.x) and "baseline" in list(bars.x)
+    rows = channel_metrics(summary).set_index("source")
+    assert rows.loc["newsletter", "kind"] == "organic"
+    assert rows.loc["newsletter", "contribution_share_mean"] == pytest.approx(
+        summary["organic_contribution_share"]["newsletter"]["mean"])
