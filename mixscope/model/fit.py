@@ -27,7 +27,8 @@ from mixscope.model.evaluate import (
 from mixscope.model.initial import warm_start
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
-from mixscope.model.organic import organic_coords, organic_dims, organic_summary
+from mixscope.model.organic import organic_coords, organic_dims
+from mixscope.model.organic_summary import organic_entries
 from mixscope.spec import RunSpec
 from mixscope.transforms.registry import kinds, site_dims
 
@@ -129,9 +130,8 @@ def sample(
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
     if inputs.organic is not None:
-        shares = metrics.contribution_shares(evaluation.contribution, evaluation.expected.sum(axis=(1, 2)))
-        summary |= organic_summary(inputs.organic, evaluation.organic_contribution,
-                                   evaluation.expected.sum(axis=(1, 2)), shares[1])
+        summary |= organic_entries(inputs.organic, flatten_draws(samples), evaluation, scaling.kpi_scale,
+                                   dataset.organic)
     return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
 
 

@@ -18,7 +18,7 @@ Its contribution is part of :func:`mixscope.model.mmm.baseline`, the KPI
 without paid media. So the surface and the planner, which move paid spend only,
 hold organic media at its historical level in every plan and never allocate
 budget to it; the summary reports its contribution on its own
-(:func:`organic_summary`). National effect only: one coefficient for all geos.
+(:mod:`mixscope.model.organic_summary`). National effect only: one coefficient for all geos.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import numpyro
 import numpyro.distributions as dist
 from jax import Array
 
-from mixscope import metrics
 from mixscope.data.dataset import Dataset
 from mixscope.spec import PriorSpec, RunSpec
 from mixscope.transforms.priors import Prior
@@ -186,29 +185,3 @@ def organic_coords(organic: OrganicInputs | None) -> dict[str, list[str]]:
     for kind in kinds():
         coords[f"organic_{kind.channel_dim}"] = [organic.names[i] for i in organic.channels_of(kind.name)]
     return coords
-
-
-def organic_summary(
-    organic: OrganicInputs, contribution: np.ndarray, expected_total: np.ndarray, baseline_share: np.ndarray
-) -> dict[str, Any]:
-    """``summary.json`` entries for organic media, from ``(draw, organic)`` window contributions (KPI).
-
-    The baseline share is returned without organic media in it, so paid shares,
-    organic shares and the baseline add up to one.
-    """
-    shares = contribution / expected_total[:, None]
-    names = organic.names
-    return {
-        "organic": list(names),
-        "organic_contribution": metrics.summarize_by_channel(contribution, names),
-        "organic_contribution_share": metrics.summarize_by_channel(shares, names),
-        "baseline_share": metrics.interval_summary(baseline_share - shares.sum(axis=1)),
-        "organic_priors": {
-            name: {"share_lognormal_mu": float(mu), "share_lognormal_sigma": float(sigma)}
-            for name, (mu, sigma) in zip(names, organic.share_prior, strict=True)
-        },
-        "organic_note": (
-            "Organic media has no spend: it is never in the budget or the plan; the surface holds it at "
-            "its historical level."
-        ),
-    }

@@ -216,3 +216,21 @@ def test_report_and_export_show_organic_media_beside_the_channels(organic_run):
     assert rows.loc["newsletter", "kind"] == "organic"
     assert rows.loc["newsletter", "contribution_share_mean"] == pytest.approx(
         summary["organic_contribution_share"]["newsletter"]["mean"])
+
+
+def test_the_ridge_engine_refuses_organic_media_by_name(project):
+    from mixscope.ridge.problem import build_problem
+
+    folder, raw, _ = project
+    spec = parse_spec(raw, base_dir=folder)
+    with pytest.raises(SpecError, match=r"does not model organic media yet \(\[organic\.newsletter\]\)"):
+        build_problem(spec, load_dataset(spec)[0], "search")
+
+
+def test_organic_curves_rise_from_zero_through_the_contribution(organic_run):
+    _, summary, _ = organic_run
+    curve = summary["organic_curves"]["newsletter"]
+    means = [point["mean"] for point in curve["contribution"]]
+    assert means[0] == pytest.approx(0.0, abs=1e-6) and np.all(np.diff(means) > 0)
+    at_history = means[curve["multiplier"].index(1.0)]
+    assert at_history == pytest.approx(summary["organic_contribution"]["newsletter"]["mean"], rel=1e-4)
