@@ -157,6 +157,23 @@ def test_init_names_meridian_organic_media(tmp_path):
     assert "organic media (no spend, never in the budget): Organic_channel0" in result.stdout
 
 
+@pytest.mark.skipif(not MERIDIAN_ALL.is_file(), reason="Meridian's public datasets are not checked out")
+def test_meridian_all_channels_inits_and_fits_with_every_column(tmp_path):
+    """Every column of Meridian's national_all_channels gets a role, and the spec fits (tiny sampler)."""
+    spec_path = tmp_path / "s.toml"
+    result = CliRunner().invoke(app, ["init", str(MERIDIAN_ALL), "-o", str(spec_path)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0 and "0 columns not used" in result.stdout, result.output
+    fitted = CliRunner().invoke(app, [
+        "fit", str(spec_path), "--out", str(tmp_path / "run"), "--json",
+        "--chains", "1", "--warmup", "30", "--draws", "20",
+    ], catch_exceptions=False)
+    assert fitted.exit_code == 0, fitted.output
+    summary = json.loads(fitted.stdout)
+    assert summary["organic"] == ["Organic_channel0"] and len(summary["channels"]) == 5
+    assert np.isfinite(summary["organic_contribution_share"]["Organic_channel0"]["mean"])
+
+
 # --------------------------------------------------------------------------- a fit
 
 
@@ -212,6 +229,11 @@ def test_report_and_export_show_organic_media_beside_the_channels(organic_run):
     assert section.unavailable is None
     bars = section.figures[1].data[0]
     assert "newsletter (organic)" in list(bars.x) and "baseline" in list(bars.x)
+    from mixscope.insights.facts import build_facts
+
+    facts = build_facts(run_dir, plan=False)  # what explain and ask may cite
+    share = summary["organic_contribution_share"]["newsletter"]["mean"]
+    assert facts.value("organic_share.newsletter") == pytest.approx(share, rel=1e-3)
     rows = channel_metrics(summary).set_index("source")
     assert rows.loc["newsletter", "kind"] == "organic"
     assert rows.loc["newsletter", "contribution_share_mean"] == pytest.approx(
