@@ -102,7 +102,7 @@ def evaluate_posterior(
             "incremental_step": jnp.einsum("gtc,gt->c", stepped, inputs.outcome_weight),
             "incremental_kpi": jnp.einsum("gtc,g->c", media, kpi_scale),
         } | ({} if inputs.organic is None else {
-            "organic": jnp.einsum("gto,g->o", organic_contribution(params, inputs.organic), kpi_scale),
+            "organic": jnp.einsum("ogt,g->o", organic_contribution(params, inputs.organic), kpi_scale),
         })
 
     run = jax.jit(jax.vmap(one_draw, in_axes=(0, None)))

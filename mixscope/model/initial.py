@@ -144,7 +144,7 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
         "media": inputs.media[:, :n_times][:, train],
         # Organic media too, so the intercept's start is not its level (dropped like media below).
         "organic": (np.zeros((n_geos, n_train, 0)) if inputs.organic is None
-                    else inputs.organic.volume[:, train]),
+                    else np.moveaxis(inputs.organic.volume, 0, -1)[:, train]),
     }
     # A term the spec turns off (no trend, no seasonality, no controls) has no columns and no site.
     columns = {name: block for name, block in columns.items() if block.shape[-1]}

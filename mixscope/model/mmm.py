@@ -242,7 +242,7 @@ def baseline(params: dict[str, Array], inputs: ModelInputs) -> Array:
     if inputs.controls.shape[-1]:
         out = out + inputs.controls @ params["control_coef"]
     if inputs.organic is not None:  # media without spend is part of the KPI without paid media
-        out = out + organic_contribution(params, inputs.organic).sum(axis=-1)
+        out = out + organic_contribution(params, inputs.organic).sum(axis=0)
     return out
 
 

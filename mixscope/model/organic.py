@@ -43,6 +43,7 @@ DEFAULT_SHARE_SD = 0.05  # …give or take as much (90% of the prior mass betwee
 SHARE_SITE = "organic_share"
 BETA_SITE = "organic_beta"
 ORGANIC_DIM = "organic"
+_SATURATED = "_organic_saturated"  # not a site: sample_organic's transformed volume, reused by the baseline
 
 
 def organic_site(site: str) -> str:
@@ -64,7 +65,8 @@ class OrganicInputs:
 
     Attributes:
         names: organic channel names in spec order.
-        volume: ``(geo, time, organic)`` volume scaled per geo to its typical non-zero period.
+        volume: ``(organic, geo, time)`` volume scaled per geo to its typical non-zero period
+            (channel-major, as the paid media are sampled: :mod:`mixscope.transforms`).
         scale: ``(geo, organic)`` volume units per scaled unit.
         kpi_weight: ``(geo,)`` KPI scale over the data window's total KPI, so that
             ``beta * sum(saturated * kpi_weight)`` is the share of the KPI driven.
@@ -99,7 +101,7 @@ def organic_inputs(dataset: Dataset, spec: RunSpec, kpi_scale: np.ndarray) -> Or
     default = PriorSpec(DEFAULT_SHARE_MEAN, DEFAULT_SHARE_SD).lognormal_params()
     return OrganicInputs(
         names=spec.organic_names,
-        volume=(volume / scale[:, None, :]).astype(np.float32),
+        volume=np.moveaxis(volume / scale[:, None, :], -1, 0).astype(np.float32),
         scale=scale,
         kpi_weight=(kpi_scale / float(dataset.kpi.sum())).astype(np.float32),
         adstock=tuple(organic.adstock for organic in spec.organic),
@@ -137,22 +139,25 @@ def sample_organic(
                 value = numpyro.deterministic(organic_site(parameter.site), value * (lags - 1.0))
             params[organic_site(parameter.site)] = value
     share = numpyro.sample(SHARE_SITE, dist.LogNormal(organic.share_prior[:, 0], organic.share_prior[:, 1]))
-    share_per_beta = (saturated_organic(params, organic) * organic.kpi_weight[:, None, None]).sum(axis=(0, 1))
+    saturated = saturated_organic(params, organic)
+    share_per_beta = (saturated * organic.kpi_weight[None, :, None]).sum(axis=(1, 2))
     params[BETA_SITE] = numpyro.deterministic(BETA_SITE, share / share_per_beta)
+    # Kept for organic_contribution, so the model's baseline does not transform the volume twice.
+    params[_SATURATED] = saturated
     return params
 
 
 def saturated_organic(params: dict[str, Any], organic: OrganicInputs) -> Array:
-    """``(geo, time, organic)`` adstocked, saturated organic volume in ``[0, 1)``."""
+    """``(organic, geo, time)`` adstocked, saturated organic volume in ``[0, 1)``."""
     columns = []
     for index in range(len(organic.names)):
         adstock = ADSTOCK[organic.adstock[index]]
         saturation = SATURATION[organic.saturation[index]]
         values = [params[organic_site(ADSTOCK_DECAY.site)][index : index + 1]]
         values += _own_values(params, organic, adstock, index)
-        carried = adstock.apply_jax(organic.volume[..., index : index + 1], values, organic.max_lag[index])
-        columns.append(saturation.apply_jax(carried, _own_values(params, organic, saturation, index)))
-    return jnp.concatenate(columns, axis=-1)
+        carried = adstock.apply_jax(organic.volume[index : index + 1], values, organic.max_lag[index], 0)
+        columns.append(saturation.apply_jax(carried, _own_values(params, organic, saturation, index), 0))
+    return jnp.concatenate(columns, axis=0)
 
 
 def _own_values(params: dict[str, Any], organic: OrganicInputs, kind, index: int) -> list[Array]:
@@ -162,8 +167,9 @@ def _own_values(params: dict[str, Any], organic: OrganicInputs, kind, index: int
 
 
 def organic_contribution(params: dict[str, Any], organic: OrganicInputs) -> Array:
-    """``(geo, time, organic)`` organic contribution in scaled KPI units."""
-    return saturated_organic(params, organic) * params[BETA_SITE]
+    """``(organic, geo, time)`` organic contribution in scaled KPI units."""
+    saturated = params[_SATURATED] if _SATURATED in params else saturated_organic(params, organic)
+    return saturated * params[BETA_SITE][:, None, None]
 
 
 def organic_dims() -> dict[str, list[str]]:

@@ -46,7 +46,7 @@ def organic_response(
     def one_draw(params):
         def at(multiplier):
             scaled = replace(organic, volume=organic.volume * multiplier)
-            return (organic_contribution(params, scaled) * kpi_scale[:, None, None]).sum(axis=(0, 1))
+            return (organic_contribution(params, scaled) * kpi_scale[None, :, None]).sum(axis=(1, 2))
 
         return jax.numpy.stack([at(multiplier) for multiplier in multipliers])
 

@@ -39,13 +39,17 @@ def organic_project(folder: Path, seed: int = 5, weeks: int = 104) -> tuple[dict
     """The simulated project plus a ``newsletter`` column driving :data:`TRUE_SHARE` of revenue.
 
     The truth uses the simulator's reference maths (not the model's): geometric
-    carryover 0.4 over 8 weeks, Hill with K = 1 typical week and slope 1.5.
+    carryover 0.4 over 8 weeks, Hill with K = 1 typical week and slope 1.5. The
+    newsletter goes out in about half the weeks: the level of an always-on organic
+    channel is barely identified (it trades with the intercept through the curve's
+    shape), so there the prior sets its share; with a quarter of the weeks off,
+    seed 5's 90% interval ended at 5.9% against the true 6%.
     Returns the spec as a dict (with ``[organic.newsletter]``) and the true share.
     """
     _, spec, _ = write_simulated_project(folder, 1, weeks, seed)
     frame = pd.read_csv(folder / "data.csv")
     rng = np.random.default_rng(seed + 100)
-    volume = rng.gamma(4.0, 12500.0, len(frame)) * (rng.uniform(size=len(frame)) > 0.25)
+    volume = rng.gamma(4.0, 12500.0, len(frame)) * (rng.uniform(size=len(frame)) > 0.5)
     level = volume / np.median(volume[volume > 0])
     response = saturation("hill", carry_over(level, lag_weights("geometric", 0.4, 8)), 1.0, 1.5)
     beta = TRUE_SHARE * frame["revenue"].sum() / ((1 - TRUE_SHARE) * response.sum())
@@ -139,7 +143,7 @@ def test_the_coefficient_makes_the_share_draw_the_contribution_share(project):
     params = {name: site["value"] for name, site in trace.items()}
     scaling, _, _ = prepare(spec, dataset)
     contribution = np.asarray(saturated_organic(params, inputs.organic) * params[BETA_SITE])
-    kpi = (contribution[..., 0] * scaling.kpi_scale[:, None]).sum()
+    kpi = (contribution[0] * scaling.kpi_scale[:, None]).sum()
     np.testing.assert_allclose(kpi / dataset.kpi.sum(), np.asarray(params[SHARE_SITE])[0], rtol=1e-4)
 
 
