@@ -23,7 +23,7 @@ from mixscope.data import load_dataset, load_table, validate_frame
 from mixscope.errors import DataError, SpecError
 from mixscope.model.fit import prepare
 from mixscope.model.mmm import mmm_model
-from mixscope.model.organic import BETA_SITE, SHARE_SITE, saturated_organic
+from mixscope.model.organic import BETA_SITE, SHARE_SITE, organic_contribution, saturated_organic
 from mixscope.simulate import write_simulated_project
 from mixscope.simulate.reference import carry_over, lag_weights, saturation
 from mixscope.spec import parse_spec
@@ -145,6 +145,26 @@ def test_the_coefficient_makes_the_share_draw_the_contribution_share(project):
     contribution = np.asarray(saturated_organic(params, inputs.organic) * params[BETA_SITE])
     kpi = (contribution[0] * scaling.kpi_scale[:, None]).sum()
     np.testing.assert_allclose(kpi / dataset.kpi.sum(), np.asarray(params[SHARE_SITE])[0], rtol=1e-4)
+
+
+def test_geo_data_share_one_national_organic_effect(tmp_path):
+    """On geo data the share identity holds over all geos, and the baseline keeps its (geo, time) shape."""
+    from mixscope.model.mmm import baseline
+
+    _, spec, _ = write_simulated_project(tmp_path, 3, 60, 2)
+    frame = pd.read_csv(tmp_path / "data.csv")
+    frame["newsletter"] = np.random.default_rng(0).gamma(2.0, 10.0, len(frame)).round(1)
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    raw = spec.to_dict() | {"organic": {"newsletter": {"column": "newsletter"}}}
+    geo_spec = parse_spec(raw, base_dir=tmp_path)
+    dataset, _ = load_dataset(geo_spec)
+    trace, inputs = _sites(geo_spec, dataset)
+    params = {name: site["value"] for name, site in trace.items()}
+    scaling, _, _ = prepare(geo_spec, dataset)
+    contribution = np.asarray(organic_contribution(params, inputs.organic))[0]  # (geo, time)
+    kpi = (contribution * scaling.kpi_scale[:, None]).sum()
+    np.testing.assert_allclose(kpi / dataset.kpi.sum(), np.asarray(params[SHARE_SITE])[0], rtol=1e-4)
+    assert np.asarray(baseline(params, inputs)).shape == (3, 60)
 
 
 # --------------------------------------------------------------------------- init
