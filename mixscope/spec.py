@@ -463,8 +463,9 @@ def _parse_organic(name: str, raw: Mapping[str, Any], where: str) -> OrganicSpec
     section = f"organic.{name}"
     if "spend" in raw:
         raise SpecError(
-            f"{where}: [{section}] sets spend = {raw['spend']!r}: no spend on organic. Organic media "
-            "has no spend (so no ROI); model a channel you pay for as [channels.NAME] instead."
+            f"{where}: [{section}] (column {raw.get('column')!r}) sets spend = {raw['spend']!r}: "
+            "no spend on organic. Organic media has no spend (so no ROI); model a channel you pay "
+            "for as [channels.NAME] instead."
         )
     _check_keys(raw, {"column", "adstock", "max_lag", "saturation", "contribution_prior"},
                 f"[{section}]", where)

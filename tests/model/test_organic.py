@@ -76,7 +76,7 @@ def project(tmp_path_factory):
 def test_spend_on_an_organic_channel_is_refused_naming_it(project):
     folder, raw, _ = project
     bad = {**raw, "organic": {"newsletter": {"column": "newsletter", "spend": "tv_spend"}}}
-    with pytest.raises(SpecError, match=r"organic\.newsletter.*no spend on organic"):
+    with pytest.raises(SpecError, match=r"\] \(column 'newsletter'\) sets spend.*no spend on organic"):
         parse_spec(bad, base_dir=folder)
     paid = {**raw, "organic": {"newsletter": {"column": "tv_spend"}}}
     with pytest.raises(SpecError, match=r"column 'tv_spend' is also paid channel 'tv': no spend on organic"):
