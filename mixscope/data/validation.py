@@ -368,6 +368,8 @@ _CONSTANT_ADVICE = {
              "spec or fix the source data.",
     "exposure": "so its effect cannot be separated from the baseline: remove `exposure` from the "
                 "channel in the spec or fix the source data.",
+    "organic": "so its effect cannot be separated from the baseline: remove its [organic.NAME] section "
+               "or fix the source data.",
     "kpi": "so there is nothing to explain: check that `kpi` in [data] names the right column "
            "and fix the source data.",
 }

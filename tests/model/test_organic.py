@@ -112,6 +112,15 @@ def test_negative_organic_volume_is_an_error_naming_column_and_row(project):
         load_dataset(parse_spec({**raw, "data": {**raw["data"], "path": "bad.csv"}}, base_dir=folder))
 
 
+def test_a_constant_organic_column_is_an_error_naming_it(project):
+    folder, raw, _ = project
+    frame = pd.read_csv(folder / "data.csv").assign(newsletter=0.0)
+    [finding] = [f for f in validate_frame(frame, parse_spec(raw, base_dir=folder)).findings
+                 if f.code == "constant_organic"]
+    assert finding.level == "error" and finding.column == "newsletter"
+    assert "'newsletter'" in finding.message and "[organic.NAME]" in finding.message
+
+
 # --------------------------------------------------------------------------- the model
 
 
