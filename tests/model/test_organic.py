@@ -190,10 +190,9 @@ def test_init_names_meridian_organic_media(tmp_path):
     assert "organic media (no spend, never in the budget): Organic_channel0" in result.stdout
 
 
-@pytest.mark.slow  # 219 s on the shared 2-core machine (the fit: 156 weeks, 1 chain x 50)
 @pytest.mark.skipif(not MERIDIAN_ALL.is_file(), reason="Meridian's public datasets are not checked out")
 def test_meridian_all_channels_inits_and_fits_with_every_column(tmp_path):
-    """Every column of Meridian's national_all_channels gets a role, and the spec fits (tiny sampler)."""
+    """Every column of Meridian's national_all_channels gets a role, and the spec fits (~35 s)."""
     spec_path = tmp_path / "s.toml"
     result = CliRunner().invoke(app, ["init", str(MERIDIAN_ALL), "-o", str(spec_path)],
                                 catch_exceptions=False)
