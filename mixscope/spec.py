@@ -86,6 +86,22 @@ class ChannelSpec:
 
 
 @dataclass(frozen=True)
+class OrganicSpec:
+    """Organic media (newsletter, organic social, PR): adstock and saturation like a channel, no spend.
+
+    With no spend there is no ROI, so the prior is on the channel's contribution:
+    the share of the KPI over the data window it drives (see :mod:`mixscope.model.organic`).
+    """
+
+    name: str
+    column: str
+    adstock: str = "geometric"
+    max_lag: int = 8
+    saturation: str = "hill"
+    contribution_prior: PriorSpec | None = None
+
+
+@dataclass(frozen=True)
 class SamplerSpec:
     chains: int = 4
     warmup: int = 500
@@ -138,6 +154,11 @@ class RunSpec:
     source: Path | None = None
     calibration: CalibrationSpec = field(default_factory=CalibrationSpec)
     treatments: tuple[TreatmentSpec, ...] = ()  # price, promotions…: mixscope.spec_terms
+    organic: tuple[OrganicSpec, ...] = ()  # [organic.NAME]: media without spend (mixscope.model.organic)
+
+    @property
+    def organic_names(self) -> tuple[str, ...]:
+        return tuple(organic.name for organic in self.organic)
 
     @property
     def channel_names(self) -> tuple[str, ...]:
@@ -201,7 +222,7 @@ def parse_spec(
     """Validate a spec already read into a dict (the TOML document)."""
     where = str(source) if source is not None else "spec"
     _check_keys(
-        raw, {"data", "channels", "sampler", "holdout", "model", "calibration", "treatments"},
+        raw, {"data", "channels", "sampler", "holdout", "model", "calibration", "treatments", "organic"},
         "top level", where,
     )
     if "data" not in raw:
@@ -230,7 +251,9 @@ def parse_spec(
     _check_ranges(sampler, holdout, model, where)
     calibration = _parse_calibration(_section(raw, "calibration", where), base_dir, where)
     treatments = parse_treatments(_section(raw, "treatments", where), where)
-    return RunSpec(data, channels, sampler, holdout, model, source, calibration, treatments)
+    organic = _parse_organic_section(_section(raw, "organic", where), channels, where)
+    return RunSpec(data, channels, sampler, holdout, model, source, calibration, treatments=treatments,
+                   organic=organic)
 
 
 def _parse_calibration(raw: Mapping[str, Any], base_dir: Path | None, where: str) -> CalibrationSpec:
@@ -436,6 +459,54 @@ def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec
     return ChannelSpec(name, spend, exposure, adstock, max_lag, saturation, roi_prior, coefficient_prior)
 
 
+def _parse_organic_section(
+    raw: Mapping[str, Any], channels: tuple[ChannelSpec, ...], where: str
+) -> tuple[OrganicSpec, ...]:
+    organic = tuple(
+        _parse_organic(name, _section(raw, name, where, prefix="organic."), where) for name in raw
+    )
+    paid = {column: channel.name for channel in channels for column in (channel.spend, channel.exposure)}
+    for entry in organic:
+        if entry.column in paid or entry.name in paid.values():
+            raise SpecError(
+                f"{where}: [organic.{entry.name}] column '{entry.column}' is also paid channel "
+                f"'{paid.get(entry.column, entry.name)}': no spend on organic. An organic channel has no "
+                "spend; keep it in one place, [organic.NAME] or [channels.NAME]."
+            )
+    return organic
+
+
+def _parse_organic(name: str, raw: Mapping[str, Any], where: str) -> OrganicSpec:
+    section = f"organic.{name}"
+    if "spend" in raw:
+        raise SpecError(
+            f"{where}: [{section}] (column {raw.get('column')!r}) sets spend = {raw['spend']!r}: "
+            "no spend on organic. Organic media has no spend (so no ROI); model a channel you pay "
+            "for as [channels.NAME] instead."
+        )
+    _check_keys(raw, {"column", "adstock", "max_lag", "saturation", "contribution_prior"},
+                f"[{section}]", where)
+    if "column" not in raw:
+        raise SpecError(f"{where}: [{section}] needs `column = \"COLUMN\"` naming its volume column.")
+    column = _expect(raw["column"], str, "column", section, where)
+    adstock = _registered_kind(raw.get("adstock", "geometric"), "adstock", ADSTOCK_KINDS, section, where)
+    saturation = _registered_kind(
+        raw.get("saturation", "hill"), "saturation", SATURATION_KINDS, section, where
+    )
+    max_lag = _expect(raw.get("max_lag", 8), int, "max_lag", section, where)
+    if not 1 <= max_lag <= 52:
+        raise SpecError(f"{where}: [{section}] max_lag must be between 1 and 52, got {max_lag}.")
+    prior = None
+    if "contribution_prior" in raw:
+        prior = _parse_prior(raw["contribution_prior"], "contribution_prior", section, where)
+        if prior.mean >= 1:
+            raise SpecError(
+                f"{where}: [{section}] contribution_prior is a share of the KPI (0.05 = 5%); "
+                f"its mean must be below 1, got {prior.mean}."
+            )
+    return OrganicSpec(name, column, adstock, max_lag, saturation, prior)
+
+
 def _check_ranges(
     sampler: SamplerSpec, holdout: HoldoutSpec, model: ModelSpec, where: str
 ) -> None:
@@ -484,6 +555,12 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
         "holdout": asdict(spec.holdout),
         "model": asdict(spec.model),
     }
+    if spec.organic:  # only when used, like [calibration] below
+        out["organic"] = {
+            organic.name: {key: value for key, value in asdict(organic).items()
+                           if value is not None and key != "name"}
+            for organic in spec.organic
+        }
     # Only when used, so specs without experiments (and their hashes) are unchanged.
     if spec.calibration.experiments is not None:
         out["calibration"] = {

@@ -36,6 +36,8 @@ EXPOSURE_SUFFIXES = ("_impressions", "_impression", "_exposure", "_grps")
 # Robyn's paid-media exposure: ``*_I`` impressions, ``*_P`` clicks or other units. The
 # stem may say more than the channel (``search_clicks_P`` for ``search_S``).
 ROBYN_EXPOSURE_SUFFIXES = ("_I", "_P")
+# Organic media (no spend): a name starting with one of these (Meridian's ``Organic_channel0_impression``).
+ORGANIC_PREFIXES = ("organic_",)
 # Meridian's reach-and-frequency channels: not modelled yet.
 REACH_FREQUENCY_SUFFIXES = ("_reach", "_frequency")
 
@@ -95,6 +97,8 @@ class Starter:
             exposure = f", exposure {channel['exposure']}" if "exposure" in channel else ""
             lines.append(f"  {name}: spend {channel['spend']}{exposure}")
         controls = data["controls"]
+        for name, organic in self.spec.get("organic", {}).items():
+            lines.append(f"organic media (no spend, never in the budget): {name}: {organic['column']}")
         lines.append(f"controls ({len(controls)}): {', '.join(controls) or 'none'}")
         if data.get("events"):
             lines.append(f"events ({len(data['events'])}, one effect per level; na/none/empty is no event): "
@@ -177,6 +181,7 @@ def guess_starter(
     events = [name for name in names if name in categorical and not columns[name] and roles.free(name)]
     for name in events:
         roles.claim(name, "an event column")
+    organic = _organic(names, columns, roles)
     controls = _controls(names, columns, said, roles, ignored)
     data: dict[str, Any] = {"path": data_path, "date": date, "kpi": kpi, "kpi_type": kpi_type}
     if revenue_per_kpi:
@@ -195,6 +200,8 @@ def guess_starter(
         "holdout": {"periods": 0},
         "model": asdict(ModelSpec()),
     }
+    if organic:  # only then, so starters without organic media are unchanged
+        spec["organic"] = organic
     return Starter(spec, tuple((name, ignored[name]) for name in names if name in ignored))
 
 
@@ -317,6 +324,17 @@ def _exposure(
             roles.claim(name, f"the exposure of channel '{owner}'")
             exposure[owner] = name
     return exposure
+
+
+def _organic(names: Sequence[str], numeric: Mapping[str, bool], roles: _Roles) -> dict[str, dict[str, str]]:
+    """Organic media by name (``Organic_*``/``organic_*``), named by the column less an exposure suffix."""
+    organic = {}
+    for column in names:
+        if roles.free(column) and numeric[column] and column.lower().startswith(ORGANIC_PREFIXES):
+            name = _strip_suffix(column, EXPOSURE_SUFFIXES) or column
+            roles.claim(column, f"organic media '{name}'")
+            organic[name] = {"column": column}
+    return organic
 
 
 def _controls(

@@ -73,6 +73,8 @@ def build_dataset(frame: pd.DataFrame, spec: RunSpec) -> Dataset:
         kpi_type=data.kpi_type,
         # Original column names, so the frame can be stored and rebuilt with the same spec.
         frame=mapped.rename(columns={role.target: role.column for role in roles}),
+        organic_names=spec.organic_names,
+        organic=cube([organic.column for organic in spec.organic]) if spec.organic else None,
     )
 
 

@@ -31,7 +31,8 @@ class ColumnRole:
     """
 
     column: str
-    kind: str  # date, geo, kpi, spend, exposure, control, population, revenue_per_kpi, event, treatment
+    # date, geo, kpi, spend, exposure, organic, control, population, revenue_per_kpi, event, treatment
+    kind: str
     what: str
     key: str
     target: str
@@ -59,6 +60,11 @@ def column_roles(spec: RunSpec) -> tuple[ColumnRole, ...]:
                 channel.exposure, "exposure", f"exposure {what}", f"`exposure` in {where}",
                 channel.exposure,
             ))
+    roles += [
+        ColumnRole(organic.column, "organic", f"volume of organic channel '{organic.name}'",
+                   f"`column` in [organic.{organic.name}]", organic.column)
+        for organic in spec.organic
+    ]
     roles += [
         ColumnRole(control, "control", "a control", "`controls` in [data]", control)
         for control in data.controls

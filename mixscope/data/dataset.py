@@ -34,6 +34,8 @@ class Dataset:
         kpi_type: ``"revenue"`` or ``"conversions"``.
         frame: the long table the arrays came from, one row per geo and period, under
             the original column names (so it can be stored and rebuilt with the same spec).
+        organic_names: organic media names in spec order (no spend: mixscope.model.organic).
+        organic: ``(geo, time, organic)`` organic media volumes.
     """
 
     dates: np.ndarray
@@ -48,6 +50,8 @@ class Dataset:
     population: np.ndarray | None
     kpi_type: str
     frame: pd.DataFrame
+    organic_names: tuple[str, ...] = ()
+    organic: np.ndarray | None = None
 
     @property
     def n_geos(self) -> int:
@@ -77,4 +81,7 @@ class Dataset:
             digest.update(np.ascontiguousarray(array, dtype=np.float64).tobytes())
         if self.population is not None:
             digest.update(np.ascontiguousarray(self.population, dtype=np.float64).tobytes())
+        if self.organic_names:  # only then, so data without organic media keeps its hash
+            digest.update(repr(self.organic_names).encode())
+            digest.update(np.ascontiguousarray(self.organic, dtype=np.float64).tobytes())
         return digest.hexdigest()

@@ -328,6 +328,10 @@ _SIGN_RULES: dict[str, tuple[Level, str, bool, str]] = {
         "error", "negative_exposure", False,
         "Exposure must be zero or positive: fix the source data or set those periods to 0.",
     ),
+    "organic": (
+        "error", "negative_organic", False,
+        "Organic media volume must be zero or positive: fix the source data or set those periods to 0.",
+    ),
     "kpi": (
         "warning", "negative_kpi", False,
         "A KPI is normally zero or positive: check the source data (refunds netted out?) and "
@@ -365,6 +369,8 @@ _CONSTANT_ADVICE = {
              "spec or fix the source data.",
     "exposure": "so its effect cannot be separated from the baseline: remove `exposure` from the "
                 "channel in the spec or fix the source data.",
+    "organic": "so its effect cannot be separated from the baseline: remove its [organic.NAME] section "
+               "or fix the source data.",
     "kpi": "so there is nothing to explain: check that `kpi` in [data] names the right column "
            "and fix the source data.",
 }

@@ -293,10 +293,17 @@ def facts_from_summary(
     base = summary.get("baseline_share")
     if base:
         mean, lo, hi = _interval(base)
-        b.add("baseline_share", f"share of {kpi} not driven by paid media (baseline)",
+        media = "paid or organic media" if summary.get("organic") else "paid media"
+        b.add("baseline_share", f"share of {kpi} not driven by {media} (baseline)",
               f"{fmt_pct(mean, 1)} (90% interval {fmt_pct(lo, 1)}–{fmt_pct(hi, 1)})",
               [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], topic="baseline")
     _non_media_facts(b, summary, kpi)
+    for name, share in summary.get("organic_contribution_share", {}).items():  # no spend, so no ROI
+        mean, lo, hi = _interval(share)
+        b.add(f"organic_share.{sanitize_name(name)}",
+              f"share of {kpi} driven by organic media {sanitize_name(name)} (no spend, never in the budget)",
+              f"{fmt_pct(mean, 1)} (90% interval {fmt_pct(lo, 1)}–{fmt_pct(hi, 1)})",
+              [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], topic="organic")
     _diagnostic_facts(b, summary)
 
     decision = None

@@ -1,6 +1,7 @@
 """The Bayesian MMM: inputs, NumPyro model (lift-test likelihood included), NUTS sampling, diagnostics.
 
 Holidays, events and treatments are their own baseline terms (``terms``).
+Organic media (no spend) is modelled in ``organic`` and summarised in ``organic_summary``.
 
 Importing it leaves ``XLA_FLAGS`` alone: call :func:`configure_xla` (or
 :func:`set_host_device_count`) before JAX starts to run chains in parallel.

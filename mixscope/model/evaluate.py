@@ -16,13 +16,14 @@ import numpy as np
 from mixscope.metrics import MROI_STEP
 from mixscope.model.inputs import LiftInputs, ModelInputs
 from mixscope.model.mmm import ModelConfig, expected_kpi, implied_lift
+from mixscope.model.organic import ORGANIC_SITES, organic_contribution
 from mixscope.model.terms import TERM_SITES
 from mixscope.transforms.registry import transform_sites
 
 # Sites a draw needs for evaluation; offsets and hyper-parameters are folded in.
 EVALUATION_SITES = (
     "intercept", "trend", "seasonality", "control_coef", *transform_sites(), "beta_media",
-    *TERM_SITES.values(),
+    *TERM_SITES.values(), *ORGANIC_SITES,
 )
 
 
@@ -39,6 +40,8 @@ class PosteriorEvaluation:
             mapping) from each channel's spend, carryover past the window included.
         incremental_outcome_step: same after every channel's media rises by ``MROI_STEP``.
         incremental_kpi: ``(draw, channel)`` KPI units from each channel, carryover included.
+        organic_contribution: ``(draw, organic)`` in-window KPI from each organic
+            channel (part of ``baseline``), ``None`` without organic media.
     """
 
     expected: np.ndarray
@@ -48,6 +51,7 @@ class PosteriorEvaluation:
     incremental_outcome: np.ndarray
     incremental_outcome_step: np.ndarray
     incremental_kpi: np.ndarray
+    organic_contribution: np.ndarray | None = None
 
 
 def flatten_draws(posterior: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -100,7 +104,9 @@ def evaluate_posterior(
             "incremental": jnp.einsum("gtc,gt->c", media, inputs.outcome_weight),
             "incremental_step": jnp.einsum("gtc,gt->c", stepped, inputs.outcome_weight),
             "incremental_kpi": jnp.einsum("gtc,g->c", media, kpi_scale),
-        }
+        } | ({} if inputs.organic is None else {
+            "organic": jnp.einsum("ogt,g->o", organic_contribution(params, inputs.organic), kpi_scale),
+        })
 
     run = jax.jit(jax.vmap(one_draw, in_axes=(0, None)))
     media_step = jnp.asarray(inputs.media * (1.0 + MROI_STEP))
@@ -123,6 +129,7 @@ def evaluate_posterior(
         incremental_outcome=joined["incremental"],
         incremental_outcome_step=joined["incremental_step"],
         incremental_kpi=joined["incremental_kpi"],
+        organic_contribution=joined.get("organic"),
     )
 
 

@@ -27,6 +27,8 @@ from mixscope.model.evaluate import (
 from mixscope.model.initial import warm_start
 from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_scaling
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
+from mixscope.model.organic import organic_coords, organic_dims
+from mixscope.model.organic_summary import organic_entries
 from mixscope.model.terms import TERM_SITES, summary_section, term_coords
 from mixscope.spec import RunSpec
 from mixscope.transforms.registry import kinds, site_dims
@@ -130,6 +132,9 @@ def sample(
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
     draws = flatten_draws(samples)
     summary.update(summary_section(inputs.terms, draws, scaling.kpi_scale, evaluation.expected))
+    if inputs.organic is not None:
+        summary |= organic_entries(inputs.organic, flatten_draws(samples), evaluation, scaling.kpi_scale,
+                                   dataset.organic)
     return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
 
 
@@ -159,6 +164,7 @@ _DIMS = {
     "experiment_lift": ["experiment"],
     "noise_sd": ["geo"],
     **{site: [kind] for kind, site in TERM_SITES.items()},
+    **organic_dims(),
 }
 
 
@@ -183,6 +189,7 @@ def to_inference_data(
         "coefficient_channel": names(config.coefficient_channels),
         "experiment": np.arange(inputs.lift.n_experiments if inputs.lift is not None else 0),
         **term_coords(inputs.terms),
+        **organic_coords(inputs.organic),
     }
     dims = {name: _DIMS.get(name, []) for name in samples}
     dims["kpi"] = ["geo", "time"]

@@ -144,6 +144,9 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
         "media": inputs.media[:, :n_times][:, train],
         **{block.site: np.broadcast_to(block.design[:, train], (n_geos, n_train, len(block.names)))
            for block in inputs.terms},
+        # Organic media too, so the intercept's start is not its level (dropped like media below).
+        "organic": (np.zeros((n_geos, n_train, 0)) if inputs.organic is None
+                    else np.moveaxis(inputs.organic.volume, 0, -1)[:, train]),
     }
     # A term the spec turns off (no trend, no seasonality, no controls) has no columns and no site.
     columns = {name: block for name, block in columns.items() if block.shape[-1]}
@@ -166,6 +169,8 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
         centre[name], variance[name] = coefficients[start : start + width], se2[start : start + width]
         start += width
     del centre["media"], variance["media"]
+    centre.pop("organic", None)
+    variance.pop("organic", None)
     if config.trend == "smooth" and "trend" in centre:
         centre["trend_slope"], variance["trend_slope"] = centre.pop("trend")[0], variance.pop("trend")[0]
     noise = residual.reshape(n_geos, n_train)

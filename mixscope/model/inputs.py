@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mixscope.data.dataset import Dataset
+from mixscope.model.organic import OrganicInputs, organic_inputs
 from mixscope.model.terms import TermBlock, build_terms
 from mixscope.spec import ModelSpec, RunSpec
 
@@ -86,6 +87,8 @@ class ModelInputs:
             term; the model is then exactly the uncalibrated one).
         terms: holidays, events and treatments (:mod:`mixscope.model.terms`); none: the
             model is exactly the one without them.
+        organic: organic media (no spend), or ``None`` (the model is then exactly
+            the one without: :mod:`mixscope.model.organic`).
     """
 
     media: np.ndarray
@@ -100,6 +103,7 @@ class ModelInputs:
     tail: int
     lift: LiftInputs | None = None
     terms: tuple[TermBlock, ...] = ()
+    organic: OrganicInputs | None = None
 
 
 def compute_scaling(dataset: Dataset) -> Scaling:
@@ -172,6 +176,7 @@ def build_inputs(
         n_times=dataset.n_times,
         tail=tail,
         terms=build_terms(dataset, spec, scaling.kpi_scale),
+        organic=organic_inputs(dataset, spec, scaling.kpi_scale),
     )
 
 

@@ -22,6 +22,7 @@ from jax import Array
 
 from mixscope.data.dataset import Dataset
 from mixscope.model.inputs import LiftInputs, ModelInputs, default_roi_prior
+from mixscope.model.organic import organic_contribution, sample_organic
 from mixscope.model.terms import sample_terms, terms_effect
 from mixscope.spec import RunSpec
 from mixscope.transforms.adstock import apply_adstock
@@ -232,7 +233,7 @@ def expected_kpi(
 
 
 def baseline(params: dict[str, Array], inputs: ModelInputs) -> Array:
-    """``(geo, time)`` intercept + trend + seasonality + controls, scaled units."""
+    """``(geo, time)`` intercept + trend + seasonality + controls (+ organic media), scaled units."""
     shared = jnp.zeros(inputs.n_times)
     if inputs.trend_basis.shape[1]:
         shared = shared + inputs.trend_basis @ params["trend"]
@@ -243,6 +244,8 @@ def baseline(params: dict[str, Array], inputs: ModelInputs) -> Array:
         out = out + inputs.controls @ params["control_coef"]
     if inputs.terms:  # holidays, events, treatments: their own sites (mixscope.model.terms)
         out = out + terms_effect(params, inputs.terms)
+    if inputs.organic is not None:  # media without spend is part of the KPI without paid media
+        out = out + organic_contribution(params, inputs.organic).sum(axis=0)
     return out
 
 
@@ -418,6 +421,8 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     numpyro.deterministic("channel_roi", beta * revenue_per_beta / inputs.spend_total)
 
     media = (saturated[..., : inputs.n_times] * params["beta_media"].T[..., None]).sum(axis=0)
+    if inputs.organic is not None:
+        params.update(sample_organic(inputs.organic, _distribution))
     mean = baseline(params, inputs) + media
     noise = numpyro.sample("noise_sd", dist.HalfNormal(0.2).expand([n_geos]))
     numpyro.sample(

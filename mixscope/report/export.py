@@ -162,7 +162,7 @@ def _is_export_file(path: Path) -> bool:
 
 
 def channel_metrics(summary: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per channel, plus the baseline's share, with summary.json's numbers as they are."""
+    """One row per channel, then each organic medium's and the baseline's share, as summary.json has them."""
     metrics = {key: summary[key] for key in ("roi", "mroi", "cpa") if key in summary}
     rows = []
     for name in summary["channels"]:
@@ -175,6 +175,8 @@ def channel_metrics(summary: Mapping[str, Any]) -> pd.DataFrame:
         if "contribution_share" in summary:
             row |= _interval_columns("contribution_share", summary["contribution_share"][name])
         rows.append(row)
+    for name, share in summary.get("organic_contribution_share", {}).items():  # no spend, so no ROI
+        rows.append({"source": name, "kind": "organic", **_interval_columns("contribution_share", share)})
     if summary.get("baseline_share"):
         rows.append({"source": "baseline", "kind": "baseline",
                      **_interval_columns("contribution_share", summary["baseline_share"])})

@@ -277,12 +277,14 @@ def _contribution_section(ctx: _Context) -> Section:
     parts = baseline_components(ctx.run)
     split = (", split into its trend (the level demand moves around), seasonality and each control's "
              "effect relative to that control's average" if parts else "")
+    organic = ctx.summary.get("organic_contribution_share", {})  # no spend: shown, never budgeted
+    shares = ctx.summary["contribution_share"] | {f"{name} (organic)": organic[name] for name in organic}
     return Section(
         "contributions", "Contributions",
         "The stacked areas add up to the predicted KPI: the grey baseline is what would happen without "
         f"media{split}; the bars give each source's share of the total with its 90% interval.",
         (figures.contribution_over_time(ctx.run.predictions, channels, ctx.kpi, parts),
-         figures.contribution_shares(ctx.summary["contribution_share"], ctx.summary.get("baseline_share"))),
+         figures.contribution_shares(shares, ctx.summary.get("baseline_share"))),
     )
 
 

@@ -34,6 +34,7 @@ from jax import Array
 from mixscope.calibration.apply import calibrate
 from mixscope.calibration.experiments import Experiment
 from mixscope.data.dataset import Dataset
+from mixscope.errors import SpecError
 from mixscope.model.fit import prepare
 from mixscope.model.inputs import DEFAULT_ROI_LOG_SD, ModelInputs, Scaling
 from mixscope.model.mmm import ModelConfig, implied_lift, saturated_media
@@ -113,6 +114,11 @@ def build_problem(
     becomes a measurement of its implied lift in the regression, in prior mode the
     tested channels' ROI priors (which the ridge method's ROI prior reads) change.
     """
+    if spec.organic:
+        raise SpecError(
+            f"The ridge engine does not model organic media yet ([organic.{spec.organic[0].name}]); "
+            "fit this spec with the Bayesian engine, or remove the [organic] sections to use ridge."
+        )
     scaling, inputs, config = prepare(spec, dataset)
     inputs, config = calibrate(experiments, spec.calibration.mode, dataset, scaling, inputs, config)
     n_geos = dataset.n_geos
