@@ -129,8 +129,9 @@ def contribution_over_time(
     dates = frame.iloc[:, 0]  # by position here and below: a channel may be named "baseline" or "date"
     colours = channel_colours(channels)
     figure = go.Figure()
+    terms = range(2 + len(channels), 2 + len(channels) + len(non_media_terms(predictions)))
     base = [("baseline", 1)] if not baseline_parts else [
-        (part.name, 2 + len(channels) + k) for k, part in enumerate(baseline_parts)]
+        (part.name, terms.stop + k) for k, part in enumerate(baseline_parts)]
     for k, (name, column) in enumerate(base):
         shade = BASELINE_SHADES[k % len(BASELINE_SHADES)] if baseline_parts else BASELINE_COLOUR
         figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, column], name=name, stackgroup="kpi",
@@ -139,7 +140,7 @@ def contribution_over_time(
         figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, 2 + c], name=name,
                                     stackgroup="kpi", mode="lines",
                                     line={"width": 0.5, "color": colours[name]}))
-    for position in range(2 + len(channels), frame.shape[1]):  # holidays, events, treatments
+    for position in terms:  # holidays, events, treatments
         figure.add_trace(go.Scatter(x=dates, y=frame.iloc[:, position], name=frame.columns[position],
                                     stackgroup="kpi", mode="lines", line={"width": 0.5}))
     return _layout(figure, "Contribution to the KPI over time", "period", f"{kpi_label} per period")

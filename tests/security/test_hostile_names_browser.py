@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.security.conftest import HOSTILE_KPI, HOSTILE_RUN
-from tests.serve.browser import browser_page, evaluations, running_server, screenshot, wait_until
+from tests.serve.browser import amount, browser_page, evaluations, running_server, screenshot, wait_until
 
 
 def _shown_plan(page) -> dict[str, float]:
@@ -45,7 +45,7 @@ def test_hostile_names_stay_text_and_every_slider_works(hostile_run_dir, bypass_
 
             wait_until(page, answered_move, f"the answer to slider {i}")
             assert float(page.get_attribute("#outcome-mean", "data-value")) != pytest.approx(before, rel=1e-9)
-            assert float(page.input_value(f"#spend-{i}")) == pytest.approx(round(target))
+            assert amount(page.input_value(f"#spend-{i}")) == pytest.approx(round(target))
 
         # Optimise spends the total on screen: back to the current one, which ±30% can absorb.
         page.click("#btn-reset")

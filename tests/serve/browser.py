@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,6 +19,11 @@ import pytest
 # Screenshots go to $MIXSCOPE_TEST_ARTIFACTS when set, else ./test-artifacts (git-ignored).
 ARTIFACTS = Path(os.environ.get("MIXSCOPE_TEST_ARTIFACTS")
                  or Path(__file__).resolve().parents[2] / "test-artifacts")
+
+
+def amount(text: str) -> float:
+    """A money input's number: its text without separators or currency ("€2,699,185" → 2699185)."""
+    return float(re.sub(r"[^\d.]", "", text))
 
 
 def chromium_path() -> str | None:

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 
 import httpx
 import pytest
 
 from mixscope.insights.formatting import with_currency
-from tests.serve.browser import browser_page, evaluations, running_server, screenshot, wait_until
-
-
-def amount(text: str) -> float:
-    """A money input's number: its text without separators or currency."""
-    return float(re.sub(r"[^\d.]", "", text))
+from tests.serve.browser import amount, browser_page, evaluations, running_server, screenshot, wait_until
 
 
 def test_slider_updates_outcome_matching_the_api_and_optimiser_applies(national_surface_dir):

@@ -18,7 +18,7 @@ from mixscope.serve import DEFAULT_LIVE_DRAWS, create_app
 from mixscope.serve.scenarios import MAX_NAME_LENGTH, SCENARIOS_FILE, ScenarioStore
 from mixscope.serve.whatif import live_draw_indices
 from mixscope.surface import Surface
-from tests.serve.browser import browser_page, evaluations, running_server, screenshot, wait_until
+from tests.serve.browser import amount, browser_page, evaluations, running_server, screenshot, wait_until
 from tests.serve.clients import local_client
 
 HOSTILE = "<script>window.pwned = 1</script> Q1 & <b>push</b>"
@@ -235,7 +235,7 @@ def test_page_saves_two_scenarios_and_compares_them_with_names_as_text(run_dir):
         assert page.inner_text("#scenario-status") == f"Saved scenario {HOSTILE!r}."
 
         answered = evaluations(page)
-        current = float(page.input_value("#spend-0"))
+        current = amount(page.input_value("#spend-0"))
         page.fill("#spend-0", str(round(current * 1.1)))
         page.dispatch_event("#spend-0", "change")
         wait_until(page, lambda: evaluations(page) > answered, "the what-if answer to the edit")
