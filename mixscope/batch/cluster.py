@@ -3,8 +3,9 @@
 Each fit runs its chains on as many XLA CPU devices as the CLI gives them
 (:func:`mixscope.xla.xla_flags`), so a batch fit draws exactly what ``mixscope fit``
 draws for the same spec and seed. What keeps workers from oversubscribing the
-machine is their number: one per :data:`CORES_PER_FIT` cores by default, each with
-single-threaded BLAS, so NumPy's pool does not compete with XLA's chain threads.
+machine is their number: one per :data:`CORES_PER_FIT` cores by default. The workers'
+environment is otherwise the caller's: a different BLAS thread count, for one, can move
+the warm start's least squares in its last bits, and NUTS turns that into other draws.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from mixscope.xla import xla_flags
 
 CORES_PER_FIT = 2  # a national fit's 4 parallel chains keep about 2 cores busy (compile, then sampling)
 CONNECT_TIMEOUT_S = 10
-_SINGLE_THREADED_BLAS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def default_workers(cpu_count: int | None = None) -> int:
@@ -29,10 +29,7 @@ def default_workers(cpu_count: int | None = None) -> int:
 
 def worker_environment() -> dict[str, str]:
     """Environment of each embedded worker process (set before it imports JAX)."""
-    env = {name: "1" for name in _SINGLE_THREADED_BLAS}
-    env["XLA_FLAGS"] = xla_flags(os.environ.get("XLA_FLAGS", ""))
-    env["MIXSCOPE_NO_PROGRESS"] = "1"
-    return env
+    return {"XLA_FLAGS": xla_flags(os.environ.get("XLA_FLAGS", "")), "MIXSCOPE_NO_PROGRESS": "1"}
 
 
 @contextmanager
