@@ -223,7 +223,8 @@ def response_curves(
 ) -> go.Figure:
     """One panel per channel: incremental outcome vs window spend (mean, 90% band).
 
-    Where ``observed`` gives a channel's edge of the data (:func:`observed_edge`), the spend past it is
+    Where ``observed`` gives a channel's edge of the data
+    (:func:`mixscope.surface.support.observed_max_spend`), the spend past it is
     shaded: there the curve is the model's extrapolation, not something the data showed.
 
     Args:
@@ -284,20 +285,6 @@ def response_curves(
             figure.update_yaxes(title_text=f"incremental {outcome_label}", row=row, col=col)
     return _layout(figure, "Response curves: incremental outcome vs spend over the reference window",
                    f"spend ({currency})", f"incremental {outcome_label}", height=330 * rows)
-
-
-def observed_edge(spend_grid: np.ndarray, peak_ratio: Sequence[float]) -> float | None:
-    """The spend on a channel's ``spend_grid`` at which a plan's strongest week reaches the highest media
-    level in the data (``peak_ratio`` 1, :mod:`mixscope.surface.support`); None if the grid never does."""
-    ratio = np.asarray(peak_ratio, dtype=float)
-    reached = np.flatnonzero(ratio >= 1.0)
-    if not reached.size:
-        return None
-    k = int(reached[0])
-    if k == 0:
-        return float(spend_grid[0])
-    fraction = (1.0 - ratio[k - 1]) / (ratio[k] - ratio[k - 1])
-    return float(spend_grid[k - 1] + fraction * (spend_grid[k] - spend_grid[k - 1]))
 
 
 # --------------------------------------------------------------------------- adstock

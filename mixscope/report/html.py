@@ -29,6 +29,7 @@ from mixscope.insights.formatting import currency_label, with_currency
 from mixscope.report import figures
 from mixscope.report.baseline import baseline_components
 from mixscope.storage import write_text_atomically
+from mixscope.surface.support import observed_max_spend
 
 if TYPE_CHECKING:
     from mixscope.run import Run
@@ -334,7 +335,7 @@ def _curves_section(ctx: _Context) -> Section:
 def _observed_edges(surface: Any) -> list[float | None]:
     """Per channel, the window spend at which the data's largest weekly media level is reached."""
     support = surface.manifest["support"]
-    return [figures.observed_edge(surface.curves.spend_grid[c], support[name]["peak_ratio"])
+    return [observed_max_spend(support[name], surface.curves.spend_grid[c])
             for c, name in enumerate(surface.channels)]
 
 

@@ -13,6 +13,7 @@ from mixscope.report import build_report, figures
 from mixscope.report.baseline import baseline_components
 from mixscope.report.ticks import nice_step, round_axis, significant_digits
 from mixscope.run import load_run
+from mixscope.surface.support import observed_max_spend
 
 # --------------------------------------------------------------------------- round ticks
 
@@ -97,9 +98,9 @@ def test_the_break_even_label_sits_past_the_plot_edge():
 
 def test_observed_edge_is_where_the_peak_week_reaches_the_data():
     grid = np.array([0.0, 100.0, 200.0, 300.0])
-    assert figures.observed_edge(grid, [0.0, 0.5, 1.5, 2.0]) == pytest.approx(150.0)
-    assert figures.observed_edge(grid, [0.0, 1.0, 1.5, 2.0]) == pytest.approx(100.0)
-    assert figures.observed_edge(grid, [0.0, 0.2, 0.4, 0.6]) is None
+    assert observed_max_spend({"peak_ratio": [0.0, 0.5, 1.5, 2.0]}, grid) == pytest.approx(150.0)
+    assert observed_max_spend({"peak_ratio": [0.0, 1.0, 1.5, 2.0]}, grid) == pytest.approx(100.0)
+    assert observed_max_spend({"peak_ratio": [0.0, 0.2, 0.4, 0.6]}, grid) is None
 
 
 def test_response_curves_shade_the_spend_past_the_data(national_surface_dir, surface):
@@ -109,7 +110,7 @@ def test_response_curves_shade_the_spend_past_the_data(national_surface_dir, sur
     support = surface.manifest["support"]
     shaded = 0
     for c, name in enumerate(surface.channels):
-        edge = figures.observed_edge(surface.curves.spend_grid[c], support[name]["peak_ratio"])
+        edge = observed_max_spend(support[name], surface.curves.spend_grid[c])
         assert edge is not None, name
         # At the edge the plan's strongest week is the data's largest: what-if's peak_ratio reads 1 there.
         spend = surface.historical_plan()
