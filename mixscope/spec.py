@@ -439,13 +439,7 @@ def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec
     exposure = raw.get("exposure")
     if exposure is not None:
         _expect(exposure, str, "exposure", section, where)
-    adstock = _registered_kind(raw.get("adstock", "geometric"), "adstock", ADSTOCK_KINDS, section, where)
-    saturation = _registered_kind(
-        raw.get("saturation", "hill"), "saturation", SATURATION_KINDS, section, where
-    )
-    max_lag = _expect(raw.get("max_lag", 8), int, "max_lag", section, where)
-    if not 1 <= max_lag <= 52:
-        raise SpecError(f"{where}: [{section}] max_lag must be between 1 and 52, got {max_lag}.")
+    adstock, saturation, max_lag = _parse_transforms(raw, section, where)
     roi_prior = coefficient_prior = None
     if "roi_prior" in raw:
         roi_prior = _parse_prior(raw["roi_prior"], "roi_prior", section, where)
@@ -457,6 +451,18 @@ def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec
             "(roi_prior is recommended: it is in business units)."
         )
     return ChannelSpec(name, spend, exposure, adstock, max_lag, saturation, roi_prior, coefficient_prior)
+
+
+def _parse_transforms(raw: Mapping[str, Any], section: str, where: str) -> tuple[str, str, int]:
+    """A media section's ``adstock``, ``saturation`` and ``max_lag`` (paid channels and organic media)."""
+    adstock = _registered_kind(raw.get("adstock", "geometric"), "adstock", ADSTOCK_KINDS, section, where)
+    saturation = _registered_kind(
+        raw.get("saturation", "hill"), "saturation", SATURATION_KINDS, section, where
+    )
+    max_lag = _expect(raw.get("max_lag", 8), int, "max_lag", section, where)
+    if not 1 <= max_lag <= 52:
+        raise SpecError(f"{where}: [{section}] max_lag must be between 1 and 52, got {max_lag}.")
+    return adstock, saturation, max_lag
 
 
 def _parse_organic_section(
@@ -489,13 +495,7 @@ def _parse_organic(name: str, raw: Mapping[str, Any], where: str) -> OrganicSpec
     if "column" not in raw:
         raise SpecError(f"{where}: [{section}] needs `column = \"COLUMN\"` naming its volume column.")
     column = _expect(raw["column"], str, "column", section, where)
-    adstock = _registered_kind(raw.get("adstock", "geometric"), "adstock", ADSTOCK_KINDS, section, where)
-    saturation = _registered_kind(
-        raw.get("saturation", "hill"), "saturation", SATURATION_KINDS, section, where
-    )
-    max_lag = _expect(raw.get("max_lag", 8), int, "max_lag", section, where)
-    if not 1 <= max_lag <= 52:
-        raise SpecError(f"{where}: [{section}] max_lag must be between 1 and 52, got {max_lag}.")
+    adstock, saturation, max_lag = _parse_transforms(raw, section, where)
     prior = None
     if "contribution_prior" in raw:
         prior = _parse_prior(raw["contribution_prior"], "contribution_prior", section, where)
