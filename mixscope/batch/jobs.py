@@ -46,20 +46,21 @@ def plan_jobs(spec_paths: list[Path], out: Path) -> list[BatchJob]:
     return [_job(path, name) for path, name in zip(paths, names, strict=True)]
 
 
-def is_current(job: BatchJob, out: Path, surface: bool) -> bool:
-    """Whether ``out / job.name`` already holds a valid run of this spec on this data."""
+def stored_state(job: BatchJob, out: Path) -> tuple[bool, bool]:
+    """Whether ``out / job.name`` already holds a valid run of this spec on this data, and whether that
+    run has a surface. The run's files are hashed once, here."""
     from mixscope.run_files import verify_run
 
     if job.error is not None:
-        return False
+        return False, False
     run_dir = job.run_dir(out)
     try:
         manifest = verify_run(run_dir)
     except (MixscopeError, OSError, ValueError):
-        return False
+        return False, False
     if (manifest.get("data_hash"), manifest.get("spec_hash")) != (job.data_hash, job.spec_hash):
-        return False
-    return not surface or (run_dir / "surface" / "manifest.json").exists()
+        return False, False
+    return True, (run_dir / "surface" / "manifest.json").exists()
 
 
 def _job(path: Path, name: str) -> BatchJob:

@@ -9,7 +9,7 @@ from typing import Any
 
 from mixscope.batch.catalog import CATALOG, build_catalog
 from mixscope.batch.cluster import batch_client
-from mixscope.batch.jobs import BatchJob, is_current, plan_jobs
+from mixscope.batch.jobs import BatchJob, plan_jobs, stored_state
 from mixscope.batch.worker import ENGINES, fit_job
 from mixscope.errors import MixscopeError
 
@@ -56,10 +56,12 @@ def run_batch(
         if job.error is not None:
             records.append({"name": job.name, "spec": str(job.spec_path), "status": "failed",
                             "reason": job.error, "seconds": 0.0})
-        elif is_current(job, out, surface):
+            continue
+        fit_current, has_surface = stored_state(job, out)
+        if fit_current and (has_surface or not surface):
             skipped.append(job.name)
         else:
-            tasks.append((job, not is_current(job, out, surface=False)))
+            tasks.append((job, not fit_current))
     total = len(records) + len(tasks)
     for done, record in enumerate(records, start=1):
         if on_done is not None:
