@@ -18,6 +18,7 @@ from mixscope.simulate.history import (
     SimulatedTest,
     simulate,
     true_contribution,
+    widened_truth,
     write_simulated_project,
 )
 from mixscope.simulate.scoring import recovered_uplift, true_surface
@@ -38,5 +39,6 @@ __all__ = [
     "simulate",
     "true_contribution",
     "true_surface",
+    "widened_truth",
     "write_simulated_project",
 ]

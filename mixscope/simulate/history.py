@@ -16,7 +16,7 @@ and the true incremental revenue of that change is measured with noise).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,24 @@ MISALLOCATED_TRUTH = (
     ChannelTruth("display", 45_000, roi=0.6, decay=0.20, half_saturation=0.6, slope=1.1),
     DEFAULT_TRUTH[4],
 )
+
+
+def widened_truth(
+    n_channels: int, base: tuple[ChannelTruth, ...] = DEFAULT_TRUTH
+) -> tuple[ChannelTruth, ...]:
+    """``n_channels`` channels cycling through ``base``'s truths, the total weekly spend unchanged.
+
+    For scaling benchmarks: a 20-channel model of the same business as the 5-channel one,
+    so that only the width changes (``base`` itself when ``n_channels`` is its length).
+    """
+    if n_channels == len(base):
+        return base
+    cycled = [base[index % len(base)] for index in range(n_channels)]
+    share = sum(truth.weekly_spend for truth in base) / sum(truth.weekly_spend for truth in cycled)
+    return tuple(
+        replace(truth, name=f"{truth.name}{index // len(base) + 1}", weekly_spend=truth.weekly_spend * share)
+        for index, truth in enumerate(cycled)
+    )
 
 
 @dataclass(frozen=True)
