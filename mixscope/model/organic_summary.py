@@ -75,6 +75,20 @@ def scaled_organic_response(
     return np.concatenate(pieces)
 
 
+def organic_mean_contribution(
+    draws: Mapping[str, np.ndarray], organic: OrganicInputs, kpi_scale: np.ndarray, chunk_size: int = 256,
+) -> np.ndarray:
+    """``(geo, time, organic)`` posterior-mean contribution of each organic channel in KPI units
+    (the predictions' ``organic_NAME`` columns: part of the baseline, reported as its own term)."""
+    sites = {name: value for name, value in draws.items() if name in ORGANIC_SITES}
+    run = jax.jit(jax.vmap(lambda params: organic_contribution(params, organic)))
+    total, count = 0.0, 0
+    for chunk, kept in draw_chunks(sites, chunk_size):
+        total = total + np.asarray(run(chunk), dtype=np.float64)[:kept].sum(axis=0)
+        count += kept
+    return np.moveaxis(np.asarray(total) / count, 0, -1) * kpi_scale[:, None, None]
+
+
 def organic_curves(
     draws: Mapping[str, np.ndarray], organic: OrganicInputs, kpi_scale: np.ndarray,
     volume_total: np.ndarray, multipliers: Sequence[float] = CURVE_MULTIPLIERS,
