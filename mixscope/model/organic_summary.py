@@ -128,6 +128,6 @@ def organic_summary(
         },
         "organic_note": (
             "Organic media has no spend: it is never in the budget or the plan; the surface holds it at "
-            "its historical level."
+            "its historical level unless a what-if sets it (mixscope whatif --organic NAME=+50%)."
         ),
     }

@@ -246,6 +246,8 @@ class _State:
             "budget_levels": list(surface.manifest["scenarios"]["budget_levels"]),
             "currency": spec.run_currency(self.run_dir),
             "extrapolation_note": EXTRAPOLATION_NOTE,
+            # What /api/evaluate's organic and treatments fields accept (none: the run has neither).
+            "scenario_inputs": surface.manifest.get("scenario_inputs", {}),
         }
 
     def curves(self) -> dict[str, Any]:

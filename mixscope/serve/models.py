@@ -101,6 +101,9 @@ class MetaResponse(BaseModel):
     warnings: list[str]
     budget_levels: list[float]
     currency: str | None = Field(None, description="The spec's [data] currency (symbol or ISO code).")
+    scenario_inputs: dict[str, Any] = Field(
+        default_factory=dict, description="The organic media (volume multiple 0 to max_multiple) and "
+        "treatments (reference level, observed range) /api/evaluate accepts as scenario inputs.")
     extrapolation_note: float = Field(description="A plan whose peak_ratio reaches this is marked as "
                                       "going past the data.")
 

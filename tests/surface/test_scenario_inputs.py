@@ -207,6 +207,9 @@ def test_planner_evaluate_takes_optional_inputs(surface, inputs_run):
     assert answer.json()["outcome"]["ci_90"] == pytest.approx(expected["outcome"]["ci_90"])
     assert answer.json()["scenario_inputs"]["treatments"]["shelf"]["level"] == 4.5
     assert "scenario_inputs" not in plain
+    inputs = client.get("/api/meta").json()["scenario_inputs"]
+    assert inputs["organic"]["newsletter"]["max_multiple"] == 3.0
+    assert inputs["treatments"]["shelf"]["reference_level"] == 5.0
     refused = client.post("/api/evaluate", json={"spend": {}, "organic": {"podcast": 1.5}})
     assert refused.status_code == 400 and "podcast" in refused.text
 
