@@ -124,7 +124,25 @@ def predictions_frame(result: FitResult) -> pd.DataFrame:
     for c, channel in enumerate(dataset.channels):
         columns[f"contribution_{channel}"] = evaluation.contribution_mean[:, :, c].ravel()
     columns.update(_term_columns(result))
+    columns.update(_organic_columns(result))
     return pd.DataFrame(columns)
+
+
+def _organic_columns(result: FitResult) -> dict[str, np.ndarray]:
+    """``organic_NAME``: each organic channel's posterior-mean contribution per geo and period (none
+    without organic media); part of ``baseline_mean``, shown as its own term as the media are."""
+    if not result.spec.organic:
+        return {}
+    from mixscope.model.evaluate import flatten_draws
+    from mixscope.model.inputs import compute_scaling
+    from mixscope.model.organic import organic_inputs
+    from mixscope.model.organic_summary import organic_mean_contribution
+
+    kpi_scale = compute_scaling(result.dataset).kpi_scale
+    organic = organic_inputs(result.dataset, result.spec, kpi_scale)
+    draws = flatten_draws({name: result.idata.posterior[name].values for name in result.idata.posterior})
+    mean = organic_mean_contribution(draws, organic, kpi_scale)
+    return {f"organic_{name}": mean[..., k].ravel() for k, name in enumerate(organic.names)}
 
 
 def _term_columns(result: FitResult) -> dict[str, np.ndarray]:

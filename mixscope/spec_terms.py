@@ -19,6 +19,7 @@ from mixscope.errors import SpecError, did_you_mean
 TREATMENT_BASELINES = ("min", "mean", "max")
 MAX_HOLIDAY_WINDOW = 4  # periods either side; wider windows blur a holiday into the season
 HOLIDAY_KEYS = ("holidays", "holiday_window", "holidays_file", "events")
+ALL_GEOS = "*"  # in a per-geo holidays table: every geo not listed
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,18 @@ class HolidaySpec:
     ``holidays`` package or from a Prophet/Robyn-style CSV (``ds, holiday, country, year``).
 
     ``window`` periods either side of a holiday's period count as the holiday too.
+    ``by_geo`` gives geos their own calendars (``holidays = {California = "US-CA", "*" = "US"}``):
+    ``(geo, code)`` pairs; ``country`` is then the ``"*"`` code for every geo not listed, or ``""``.
     """
 
     country: str
     window: int = 0
     file: Path | None = None
+    by_geo: tuple[tuple[str, str], ...] = ()
+
+    def calendar_of(self, geo: str) -> str | None:
+        """The calendar code of ``geo``: its own, else the shared one; None when it has neither."""
+        return dict(self.by_geo).get(geo, self.country or None)
 
 
 @dataclass(frozen=True)
@@ -71,9 +79,15 @@ def parse_holidays(raw: Mapping[str, Any], base_dir: Path | None, where: str) ->
                     'e.g. holidays = "US".'
                 )
         return None
-    if not isinstance(country, str) or not country.strip():
+    by_geo: tuple[tuple[str, str], ...] = ()
+    if isinstance(country, Mapping):  # one calendar per geo, "*" for every geo not listed
+        by_geo = _parse_geo_calendars(country, where)
+        country = dict(by_geo).pop(ALL_GEOS, "")
+        by_geo = tuple((geo, code) for geo, code in by_geo if geo != ALL_GEOS)
+    elif not isinstance(country, str) or not country.strip():
         raise SpecError(
-            f'{where}: [data] `holidays` must be a country code such as "US" or "US-CA", got {country!r}.'
+            f'{where}: [data] `holidays` must be a country code such as "US" or "US-CA", or a table of '
+            f'geo = code such as {{California = "US-CA", "*" = "US"}}; got {country!r}.'
         )
     country = country.strip()
     window = raw.get("holiday_window", 0)
@@ -91,10 +105,28 @@ def parse_holidays(raw: Mapping[str, Any], base_dir: Path | None, where: str) ->
         if not file.is_absolute() and base_dir is not None:
             file = base_dir / file
     else:
-        problem = unknown_country(country)
-        if problem:
-            raise SpecError(f"{where}: [data] holidays = {country!r}: {problem}")
-    return HolidaySpec(country, window, file)
+        for geo, code in ((None, country), *by_geo):
+            problem = unknown_country(code) if code else None
+            if problem:
+                place = "holidays" if geo is None else f"holidays, geo {geo!r}"
+                raise SpecError(f"{where}: [data] {place} = {code!r}: {problem}")
+    return HolidaySpec(country, window, file, by_geo)
+
+
+def _parse_geo_calendars(raw: Mapping[str, Any], where: str) -> tuple[tuple[str, str], ...]:
+    """``holidays = {GEO = "CODE", ...}`` as ``(geo, code)`` pairs, each code a non-empty string."""
+    pairs = []
+    for geo, code in raw.items():
+        if not isinstance(code, str) or not code.strip():
+            raise SpecError(
+                f"{where}: [data] holidays, geo {geo!r} must be a country code such as \"US-CA\", "
+                f"got {code!r}."
+            )
+        pairs.append((str(geo), code.strip()))
+    if not pairs:
+        raise SpecError(f'{where}: [data] holidays is an empty table; give each geo its calendar, e.g. '
+                        f'{{California = "US-CA", "*" = "US"}}, or one code for all.')
+    return tuple(pairs)
 
 
 def unknown_country(code: str) -> str | None:
@@ -186,6 +218,9 @@ def terms_to_dict(holidays: HolidaySpec | None, events: tuple[str, ...]) -> dict
     out: dict[str, Any] = {}
     if holidays is not None:
         out["holidays"] = holidays.country
+        if holidays.by_geo:
+            shared = {ALL_GEOS: holidays.country} if holidays.country else {}
+            out["holidays"] = dict(holidays.by_geo) | shared
         if holidays.window:
             out["holiday_window"] = holidays.window
         if holidays.file is not None:

@@ -61,15 +61,23 @@ def surface(
 def whatif(
     run_dir: Path = typer.Argument(..., metavar="RUN_DIR", help="Run directory with a surface."),
     spend: str = typer.Option(..., help="CHANNEL=AMOUNT,… over the reference window; others unchanged."),
+    organic: str | None = typer.Option(
+        None, help="Organic media as a scenario input: NAME=+50%,NAME=1.5x,… of its reference-window "
+        "volume (never budget)."),
+    treatment: str | None = typer.Option(
+        None, help="Treatments as scenario inputs: NAME=LEVEL,… held in every reference period, in the "
+        "column's units (e.g. price=9.99)."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Predicted outcome of a spend plan vs. the historical plan, from the stored surface."""
-    from mixscope.plan.amounts import parse_spend
+    from mixscope.plan.amounts import parse_levels, parse_multiples, parse_spend
     from mixscope.surface import Surface
 
-    stored = Surface.load(run_dir)
     plan = parse_spend(spend)
-    result = stored.evaluate(plan)
+    multiples = None if organic is None else parse_multiples(organic, "--organic")
+    levels = None if treatment is None else parse_levels(treatment, "--treatment")
+    stored = Surface.load(run_dir)
+    result = stored.evaluate(plan, organic=multiples, treatments=levels)
     result["marginal_roi"] = stored.marginal(plan)  # the result carries extrapolation (Surface.evaluate)
     if as_json:
         emit_json(result)
@@ -92,6 +100,21 @@ def whatif(
         f"probability this plan beats the historical one: {result['prob_beats_baseline_plan']:.0%}"
     )
     out.print("\n".join(extrapolation_lines(result["extrapolation"])))
+    if "scenario_inputs" in result:
+        out.print("\n".join(scenario_input_lines(result["scenario_inputs"])))
+
+
+def scenario_input_lines(report: dict[str, Any]) -> list[str]:
+    """The organic and treatment inputs of a what-if and the outcome change each makes."""
+    lines = []
+    for name, entry in report.get("organic", {}).items():
+        lines.append(f"Organic {name} at {entry['multiple']:g}× its reference-window volume: "
+                     f"{interval(entry['change'], '+,.0f')}")
+    for name, entry in report.get("treatments", {}).items():
+        flag = " (outside the levels the data showed)" if entry["outside_data"] else ""
+        lines.append(f"Treatment {name} held at {entry['level']:g} (window mean {entry['window_mean']:g})"
+                     f"{flag}: {interval(entry['change'], '+,.0f')}")
+    return [*lines, report["note"]]
 
 
 def extrapolation_lines(report: dict[str, dict[str, float]]) -> list[str]:

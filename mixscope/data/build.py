@@ -75,6 +75,7 @@ def build_dataset(frame: pd.DataFrame, spec: RunSpec) -> Dataset:
         frame=mapped.rename(columns={role.target: role.column for role in roles}),
         organic_names=spec.organic_names,
         organic=cube([organic.column for organic in spec.organic]) if spec.organic else None,
+        term_columns=(*data.events, *(treatment.column for treatment in spec.treatments)),
     )
 
 

@@ -36,6 +36,8 @@ class Dataset:
             the original column names (so it can be stored and rebuilt with the same spec).
         organic_names: organic media names in spec order (no spend: mixscope.model.organic).
         organic: ``(geo, time, organic)`` organic media volumes.
+        term_columns: the event and treatment columns (:mod:`mixscope.model.terms` reads them
+            from ``frame``); part of :meth:`content_hash`.
     """
 
     dates: np.ndarray
@@ -52,6 +54,7 @@ class Dataset:
     frame: pd.DataFrame
     organic_names: tuple[str, ...] = ()
     organic: np.ndarray | None = None
+    term_columns: tuple[str, ...] = ()
 
     @property
     def n_geos(self) -> int:
@@ -84,4 +87,9 @@ class Dataset:
         if self.organic_names:  # only then, so data without organic media keeps its hash
             digest.update(repr(self.organic_names).encode())
             digest.update(np.ascontiguousarray(self.organic, dtype=np.float64).tobytes())
+        if self.term_columns:  # only then, so data without events or treatments keeps its hash
+            digest.update(repr(self.term_columns).encode())
+            for column in self.term_columns:
+                # Events are labels, treatments numbers: the repr of the values is exact for both.
+                digest.update(repr(self.frame[column].tolist()).encode())
         return digest.hexdigest()

@@ -17,8 +17,9 @@ belief about.
 Its contribution is part of :func:`mixscope.model.mmm.baseline`, the KPI
 without paid media. So the surface and the planner, which move paid spend only,
 hold organic media at its historical level in every plan and never allocate
-budget to it; the summary reports its contribution on its own
-(:mod:`mixscope.model.organic_summary`). National effect only: one coefficient for all geos.
+budget to it (a what-if may set its level: :mod:`mixscope.surface.scenario_inputs`);
+the summary reports its contribution on its own (:mod:`mixscope.model.organic_summary`).
+National effect only: one coefficient for all geos.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Organic media has no spend, so its curve is over volume, not money: for each
 multiplier of the historical volume (every period scaled alike), the KPI the
 channel would have driven over the data window, per posterior draw. It is what
-the summary reports (``organic_curves``); what-if scenarios on organic levels
-would read the same function.
+the summary reports (``organic_curves``); the surface's what-if inputs read the same
+function over the reference window (:mod:`mixscope.surface.input_curves`).
 """
 
 from __future__ import annotations
@@ -41,18 +41,52 @@ def organic_response(
     multipliers: Sequence[float] = CURVE_MULTIPLIERS, chunk_size: int = 256,
 ) -> np.ndarray:
     """``(draw, multiplier, organic)`` window KPI driven by each organic channel at each volume multiple."""
+    weight = np.broadcast_to(kpi_scale[None, :, None], (1, *organic.volume.shape[1:]))
+    scaled = np.ones(organic.volume.shape[-1])
+    return scaled_organic_response(draws, organic, weight, scaled, multipliers, chunk_size)[..., 0]
+
+
+def scaled_organic_response(
+    draws: Mapping[str, np.ndarray], organic: OrganicInputs, weights: np.ndarray, scaled: np.ndarray,
+    multipliers: Sequence[float], chunk_size: int = 256,
+) -> np.ndarray:
+    """``(draw, multiplier, organic, weight)``: each organic channel's contribution summed under each
+    of ``weights`` (``(weight, geo, time)``, e.g. KPI and revenue per scaled KPI unit), with its volume
+    multiplied by each multiple in the periods where ``scaled`` (``(time,)``) is 1 and left as it is
+    elsewhere. ``organic.volume`` may run past the data (zero periods) to carry adstock past it.
+    """
     sites = {name: value for name, value in draws.items() if name in ORGANIC_SITES}
+    weights_j = jax.numpy.asarray(weights, dtype=jax.numpy.float32)
+    scaled_j = jax.numpy.asarray(scaled, dtype=jax.numpy.float32)
+    steps = jax.numpy.asarray(np.asarray(multipliers, dtype=np.float32))
 
     def one_draw(params):
         def at(multiplier):
-            scaled = replace(organic, volume=organic.volume * multiplier)
-            return (organic_contribution(params, scaled) * kpi_scale[None, :, None]).sum(axis=(1, 2))
+            volume = organic.volume * (1.0 + (multiplier - 1.0) * scaled_j)
+            contribution = organic_contribution(params, replace(organic, volume=volume))
+            return jax.numpy.einsum("ogt,kgt->ok", contribution, weights_j)
 
-        return jax.numpy.stack([at(multiplier) for multiplier in multipliers])
+        # One multiple at a time: memory stays at one (organic, geo, time) array per draw.
+        return jax.lax.map(at, steps)
 
     run = jax.jit(jax.vmap(one_draw))
-    pieces = [np.asarray(run(chunk))[:kept] for chunk, kept in draw_chunks(sites, chunk_size)]
+    pieces = [np.asarray(run(chunk), dtype=np.float64)[:kept]
+              for chunk, kept in draw_chunks(sites, chunk_size)]
     return np.concatenate(pieces)
+
+
+def organic_mean_contribution(
+    draws: Mapping[str, np.ndarray], organic: OrganicInputs, kpi_scale: np.ndarray, chunk_size: int = 256,
+) -> np.ndarray:
+    """``(geo, time, organic)`` posterior-mean contribution of each organic channel in KPI units
+    (the predictions' ``organic_NAME`` columns: part of the baseline, reported as its own term)."""
+    sites = {name: value for name, value in draws.items() if name in ORGANIC_SITES}
+    run = jax.jit(jax.vmap(lambda params: organic_contribution(params, organic)))
+    total, count = 0.0, 0
+    for chunk, kept in draw_chunks(sites, chunk_size):
+        total = total + np.asarray(run(chunk), dtype=np.float64)[:kept].sum(axis=0)
+        count += kept
+    return np.moveaxis(np.asarray(total) / count, 0, -1) * kpi_scale[:, None, None]
 
 
 def organic_curves(
@@ -94,6 +128,6 @@ def organic_summary(
         },
         "organic_note": (
             "Organic media has no spend: it is never in the budget or the plan; the surface holds it at "
-            "its historical level."
+            "its historical level unless a what-if sets it (mixscope whatif --organic NAME=+50%)."
         ),
     }

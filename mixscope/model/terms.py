@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from mixscope import metrics
-from mixscope.data.calendar import holiday_indicators
+from mixscope.data.calendar import geo_holiday_indicators, holiday_indicators
 from mixscope.data.dataset import Dataset
 from mixscope.data.events import event_indicators
 from mixscope.spec import RunSpec
@@ -69,9 +69,13 @@ def build_terms(dataset: Dataset, spec: RunSpec, kpi_scale: np.ndarray) -> tuple
     """The spec's holiday, event and treatment blocks for ``dataset`` (empty when it sets none)."""
     blocks = []
     if spec.data.holidays is not None:
-        names, design = holiday_indicators(dataset.dates, spec.data.holidays)
+        if spec.data.holidays.by_geo:  # each geo on its own calendar: (geo, time, holiday)
+            names, design = geo_holiday_indicators(dataset.dates, spec.data.holidays, dataset.geos)
+        else:
+            names, design = holiday_indicators(dataset.dates, spec.data.holidays)
+            design = design[None]
         if names:
-            blocks.append(_indicator_block("holiday", names, design[None]))
+            blocks.append(_indicator_block("holiday", names, design))
     if spec.data.events:
         parts = [event_indicators(column, _cube(dataset, column, float_values=False))
                  for column in spec.data.events]

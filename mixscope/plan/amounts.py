@@ -1,7 +1,7 @@
 """Amounts, budgets, shares and plans written as text, read strictly into :class:`Constraints`.
 
-The CLI's ``--budget``, ``--max-change``, ``--min``/``--max`` and ``--spend`` and any
-caller of the planner with text in hand read amounts through these functions, so
+The CLI's ``--budget``, ``--max-change``, ``--min``/``--max``, ``--spend``, ``--organic`` and
+``--treatment`` and any caller of the planner with text in hand read amounts through these functions, so
 "1.2x", "30%" and "tv=120000" mean the same everywhere. Every refusal is a
 :class:`MixscopeError` (exit 2) that names the option, quotes what was given and
 shows a value that works. Nothing here guesses: a bare ``30`` for a percentage is
@@ -66,13 +66,7 @@ def parse_fraction(text: str, option: str) -> float:
 def parse_spend(text: str, option: str = "--spend") -> dict[str, float]:
     """``CHANNEL=AMOUNT,...``: each channel once, each amount a finite, plausible number."""
     plan: dict[str, float] = {}
-    for item in filter(None, (part.strip() for part in text.split(","))):
-        name, sep, amount = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise MixscopeError(
-                f"{option}: '{item}' is not CHANNEL=AMOUNT. Example: {option} tv=120000,search=80000"
-            )
+    for name, amount in _named_items(text, option, "CHANNEL=AMOUNT", "tv=120000,search=80000"):
         value = _number(amount.replace("_", ""))
         if value is None:
             raise MixscopeError(f"{option}: the amount for '{name}' is not a number: '{amount}'.")
@@ -83,9 +77,68 @@ def parse_spend(text: str, option: str = "--spend") -> dict[str, float]:
                 "give each channel once."
             )
         plan[name] = value
-    if not plan:
-        raise MixscopeError(f"{option} is empty. Example: {option} tv=120000,search=80000")
     return plan
+
+
+def parse_multiples(text: str, option: str = "--organic") -> dict[str, float]:
+    """``NAME=CHANGE,...`` with each change a signed percentage (``+50%``, ``-20%``) or a multiple
+    (``1.5x``) of the reference level: ``{name: multiple}``. A bare number or an unsigned percentage
+    is refused as ambiguous (is ``50%`` a change or the level?)."""
+    out: dict[str, float] = {}
+    for name, change in _named_items(text, option, "NAME=CHANGE", "newsletter=+50%"):
+        cleaned = change.strip().lower()
+        if cleaned.endswith("x"):
+            number = _number(cleaned[:-1])
+            multiple = number
+        elif cleaned.endswith("%") and cleaned[:1] in ("+", "-"):
+            number = _number(cleaned[:-1])
+            multiple = None if number is None else 1.0 + number / 100
+        else:
+            number = _number(cleaned.rstrip("%"))
+            if number is not None:
+                written = f"{name}=+{cleaned}" if cleaned.endswith("%") else f"{name}={cleaned}x"
+                raise MixscopeError(
+                    f"{option}: '{name}={change.strip()}' is ambiguous: write {written} (a "
+                    f"{'change' if cleaned.endswith('%') else 'multiple'} of the reference level)."
+                )
+            multiple = None
+        if multiple is None:
+            raise MixscopeError(f"{option}: the change for '{name}' is not a signed percentage or a "
+                                f"multiple: '{change.strip()}' (e.g. {name}=+50% or {name}=1.5x).")
+        _check_once(out, name, option)
+        out[name] = multiple
+    return out
+
+
+def parse_levels(text: str, option: str = "--treatment") -> dict[str, float]:
+    """``NAME=LEVEL,...``: each name once, each level a finite number in the column's units."""
+    out: dict[str, float] = {}
+    for name, level in _named_items(text, option, "NAME=LEVEL", "price=9.99"):
+        value = _number(level.replace("_", ""))
+        if value is None:
+            raise MixscopeError(f"{option}: the level for '{name}' is not a number: '{level.strip()}'.")
+        _check_once(out, name, option)
+        out[name] = value
+    return out
+
+
+def _named_items(text: str, option: str, form: str, example: str) -> list[tuple[str, str]]:
+    """``NAME=VALUE`` items of a comma-separated option, names stripped; at least one."""
+    items = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise MixscopeError(f"{option}: '{item}' is not {form}. Example: {option} {example}")
+        items.append((name, value))
+    if not items:
+        raise MixscopeError(f"{option} is empty. Example: {option} {example}")
+    return items
+
+
+def _check_once(seen: dict[str, float], name: str, option: str) -> None:
+    if name in seen:
+        raise MixscopeError(f"{option}: '{name}' is given twice; give each once.")
 
 
 def parse_constraints(

@@ -259,6 +259,10 @@ def optimize(
         "its next dollar returns more than its average dollar, so a cut loses more than its ROI suggests."
         for name, p in extra["prob_convex_at_current"].items() if p >= 0.5
     ]
+    if surface.inputs is not None:  # organic media and treatments: what-if inputs, not budget
+        held = [*surface.inputs.organic, *surface.inputs.treatments]
+        notes.append(f"{', '.join(held)}: held as the reference window had them (organic media and "
+                     "treatments are never budget); set them in a what-if.")
     if not solution.converged:
         notes.append(f"The optimiser did not report convergence ({solution.message}); the plan is the best "
                      "feasible one found and satisfies every constraint.")

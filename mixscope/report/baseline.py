@@ -66,10 +66,11 @@ SITES = ("intercept", "trend", "seasonality", "control_coef")
 
 
 def non_media_terms(predictions: Any) -> dict[str, str]:
-    """Prediction columns of holidays, events and treatments (`mixscope.model.terms`) → their labels."""
+    """Prediction columns of holidays, events and treatments (`mixscope.model.terms`) and organic media
+    (`mixscope.model.organic`) → their labels: parts of the model's baseline shown as their own terms."""
     return {
         column: f"{kind}: {column[len(kind) + 1:]}"
-        for column in predictions.columns for kind in ("holiday", "event", "treatment")
+        for column in predictions.columns for kind in ("holiday", "event", "treatment", "organic")
         if column.startswith(f"{kind}_")
     }
 
@@ -89,7 +90,7 @@ def baseline_components(run: Run) -> tuple[BaselineComponent, ...]:
     scale = np.asarray(scaling.kpi_scale, dtype=np.float64)[:, None]
     components = tuple(BaselineComponent(name, np.asarray(values) * scale) for name, values in pieces)
     predictions = run.predictions
-    # Holidays, events and treatments are reported as their own terms, not as baseline components.
+    # Holidays, events, treatments and organic media are their own terms, not baseline components.
     terms = list(non_media_terms(predictions))
     stored = (predictions["baseline_mean"] - predictions[terms].sum(axis=1)).to_numpy(dtype=np.float64)
     total = sum(component.values.ravel() for component in components)

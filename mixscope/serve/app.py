@@ -129,6 +129,9 @@ def create_app(
         Answered from ``draws_used`` of the run's ``draws_total`` posterior draws (``--live-draws``), or
         from all of them with ``all_draws`` (the optimiser's numbers for the same plan).
         """
+        whatif = state.whatif_all if request.all_draws else state.whatif
+        if request.organic or request.treatments:  # scenario inputs (mixscope.surface.scenario_inputs)
+            return _json(whatif.evaluate(request.spend, request.organic, request.treatments))
         if request.all_draws:
             return _json(state.whatif_all.evaluate(request.spend))
         # Well-formed queries are answered by _WhatIfFastPath before they get here; this route is the
@@ -243,6 +246,8 @@ class _State:
             "budget_levels": list(surface.manifest["scenarios"]["budget_levels"]),
             "currency": spec.run_currency(self.run_dir),
             "extrapolation_note": EXTRAPOLATION_NOTE,
+            # What /api/evaluate's organic and treatments fields accept (none: the run has neither).
+            "scenario_inputs": surface.manifest.get("scenario_inputs", {}),
         }
 
     def curves(self) -> dict[str, Any]:

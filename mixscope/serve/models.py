@@ -36,6 +36,12 @@ class EvaluateRequest(SpendRequest):
 
     all_draws: bool = Field(False, description="Answer from all draws_total draws (as planning does), "
                             "not the --live-draws subset: slower, and the same numbers as the optimiser's.")
+    organic: dict[str, float] = Field(
+        default_factory=dict, description="Scenario input, never budget: each organic channel's volume as a "
+        "multiple of its reference-window volume (1 = as it was; 0 to 3).")
+    treatments: dict[str, float] = Field(
+        default_factory=dict, description="Scenario input, never budget: each treatment's level, in its "
+        "column's units, held in every reference period.")
 
 
 class ChannelOutcome(BaseModel):
@@ -67,6 +73,9 @@ class EvaluateResponse(BaseModel):
     units: dict[str, str]
     draws_used: int = Field(description="Posterior draws this answer comes from (serve --live-draws).")
     draws_total: int = Field(description="Posterior draws in the surface.")
+    scenario_inputs: dict[str, Any] | None = Field(
+        None, description="Only when the request sets organic or treatments: each input's level and the "
+        "outcome change it makes (90% interval).")
 
 
 class ChannelMeta(BaseModel):
@@ -92,6 +101,9 @@ class MetaResponse(BaseModel):
     warnings: list[str]
     budget_levels: list[float]
     currency: str | None = Field(None, description="The spec's [data] currency (symbol or ISO code).")
+    scenario_inputs: dict[str, Any] = Field(
+        default_factory=dict, description="The organic media (volume multiple 0 to max_multiple) and "
+        "treatments (reference level, observed range) /api/evaluate accepts as scenario inputs.")
     extrapolation_note: float = Field(description="A plan whose peak_ratio reaches this is marked as "
                                       "going past the data.")
 

@@ -92,6 +92,7 @@ class WhatIf:
         self.draws_total = surface.n_draws
         self.draws_used = surface.n_draws if picked is None else picked.size
         keep = slice(None) if picked is None else picked
+        self._picked = picked
         # (channel × point, draw) tables: a curve lookup gathers whole rows of draws.
         tables = curves.point_major
         self._revenue_table = _rows_of_draws(tables["revenue"], picked)
@@ -113,10 +114,17 @@ class WhatIf:
         self._historical = self._baseline_kpi + historical.sum(axis=0)
         self._historical_summary = metrics.interval_summary(self._historical)
 
-    def evaluate(self, plan: Mapping[str, float]) -> dict[str, Any]:
-        """Like ``Surface.evaluate(plan)`` with ``marginal_roi`` (``Surface.marginal``) and the draws used."""
+    def evaluate(
+        self, plan: Mapping[str, float], organic: Mapping[str, float] | None = None,
+        treatments: Mapping[str, float] | None = None,
+    ) -> dict[str, Any]:
+        """Like ``Surface.evaluate(plan, organic, treatments)`` with ``marginal_roi`` (``Surface.marginal``)
+        and the draws used."""
         curves = self.surface.curves
         spend = self.surface.plan_vector(plan)  # validates: unknown channel, NaN, negative, off-grid
+        scenario = None
+        if organic or treatments:  # scenario inputs: they move the baseline, never the curves
+            shift_kpi, shift_revenue, scenario = self.surface.input_change(organic, treatments, self._picked)
         base = np.where(spend > 0, spend, curves.reference_spend)  # mROI's step size; ROI's divisor
         step = metrics.MROI_STEP * base
         low = np.where(spend + step <= curves.max_spend, spend, np.maximum(spend - step, 0.0))
@@ -134,6 +142,9 @@ class WhatIf:
         contribution.sum(axis=0, out=outcome)
         outcome += self._baseline_kpi
         np.add(self._baseline_revenue, at_plan.sum(axis=0), out=total_revenue)
+        if scenario is not None:
+            outcome += shift_kpi
+            total_revenue += shift_revenue
         np.subtract(outcome, self._historical, out=difference)
         rows[3 : 3 + n] = contribution
         rows[3 + n : 3 + 2 * n] = metrics.mroi(step_start, step_end, base[:, None], metrics.MROI_STEP)
@@ -155,7 +166,7 @@ class WhatIf:
             return {"mean": mean, "median": median, "ci_90": [ci_low, ci_high]}
 
         spend_list = spend.tolist()
-        return {
+        answer = {
             "spend": dict(zip(self.channels, spend_list, strict=True)),
             "total_spend": float(spend.sum()),
             "outcome": interval(0),
@@ -174,6 +185,9 @@ class WhatIf:
             "draws_used": self.draws_used,
             "draws_total": self.draws_total,
         }
+        if scenario is not None:
+            answer["scenario_inputs"] = scenario
+        return answer
 
     def _extrapolation(self, spend: list[float]) -> dict[str, dict[str, float]]:
         """Per channel ``peak_ratio`` and ``share_beyond`` at ``spend``, interpolated on the grid."""

@@ -4,6 +4,7 @@
   process in plain NumPy, independent of the model's own transforms;
 - :mod:`~mixscope.simulate.history`: :func:`simulate` a weekly history (national
   or geo), with confounding and lift tests as options;
+- :mod:`~mixscope.simulate.organic`: an organic channel (no spend) of known share added to a history;
 - :mod:`~mixscope.simulate.zoo`: cases drawn at random from a family of truths;
 - :mod:`~mixscope.simulate.scoring`: the truth as a surface, and the share of the
   truly achievable uplift a recommendation gets.

@@ -1,7 +1,8 @@
 """The prediction space: per-draw response curves and scenarios, stored and queried.
 
-``mixscope.surface.build`` evaluates the posterior (JAX) once; everything
-imported here reads the stored artifact with NumPy/pandas only.
+``mixscope.surface.build`` evaluates the posterior (JAX) once, organic media and
+treatment levels included (``input_curves``); everything imported here reads the stored
+artifact with NumPy/pandas only (``scenario_inputs``: organic and treatment what-ifs).
 """
 
 from mixscope.surface.design import AllocationDesign, allocation_design, budget_levels

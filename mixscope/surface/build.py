@@ -22,7 +22,9 @@ from mixscope import __version__
 from mixscope.errors import SurfaceError
 from mixscope.surface.curves import PlanResponse, Window, plan_response
 from mixscope.surface.design import allocation_design, budget_levels
+from mixscope.surface.input_curves import input_tables
 from mixscope.surface.runtime import Surface
+from mixscope.surface.scenario_inputs import INPUTS_TABLE
 from mixscope.surface.scenarios import scenario_tables
 from mixscope.surface.scoring import ResponseCurves
 from mixscope.surface.store import FORMAT_VERSION, curves_table, run_fingerprint, write_surface
@@ -153,6 +155,12 @@ def build_surface(
         "allocations": int(design.shares.shape[0]),
         "allocation_kinds": {kind: int((design.kinds == kind).sum()) for kind in np.unique(design.kinds)},
     }
+    # Organic media and treatments: what-if inputs, stored only when the run has them.
+    inputs_table, inputs_manifest = input_tables(
+        draws, inputs, scaling.kpi_scale, window, _treatment_levels(run.spec, dataset)
+    )
+    if inputs_table is not None:
+        manifest["scenario_inputs"] = inputs_manifest
     manifest["build_seconds"] = time.perf_counter() - started
     draws_frame = pd.DataFrame({
         "draw": np.arange(n_draws, dtype=np.int32),
@@ -165,6 +173,8 @@ def build_surface(
         "scenarios": scenarios,
         "scenario_channels": scenario_channels,
     }
+    if inputs_table is not None:
+        tables[INPUTS_TABLE] = inputs_table
     path = write_surface(run_dir, tables, manifest)
     return SurfaceBuild(path, manifest, manifest["build_seconds"])
 
@@ -232,6 +242,15 @@ def _calibration(dataset, window: Window, response: PlanResponse) -> dict[str, f
         "carryover_out_kpi": float((historical_kpi - window_media).mean()),
         "anchor_kpi": observed_kpi - float((response.baseline_kpi + historical_kpi).mean()),
         "anchor_revenue": observed_revenue - float((response.baseline_revenue + historical_revenue).mean()),
+    }
+
+
+def _treatment_levels(spec, dataset) -> dict[str, np.ndarray]:
+    """Each treatment's ``(geo, time)`` column values (the frame is sorted by geo, then date)."""
+    return {
+        treatment.name: dataset.frame[treatment.column].to_numpy(dtype=float).reshape(
+            dataset.n_geos, dataset.n_times)
+        for treatment in spec.treatments
     }
 
 

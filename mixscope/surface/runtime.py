@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,9 @@ import pandas as pd
 
 from mixscope import metrics
 from mixscope.errors import SurfaceError, did_you_mean
+from mixscope.surface.scenario_inputs import ScenarioInputs, check_inputs
 from mixscope.surface.scoring import ResponseCurves, check_plan
-from mixscope.surface.store import read_curves, read_manifest
+from mixscope.surface.store import read_curves, read_inputs, read_manifest
 from mixscope.surface.support import extrapolation
 
 Plan = Mapping[str, float] | np.ndarray
@@ -63,10 +64,11 @@ class Surface:
 
     def __init__(
         self, curves: ResponseCurves, baseline_kpi: np.ndarray, baseline_revenue: np.ndarray,
-        manifest: Mapping[str, Any], run_dir: Path | None = None,
+        manifest: Mapping[str, Any], run_dir: Path | None = None, inputs: ScenarioInputs | None = None,
     ) -> None:
         calibration = manifest["calibration"]
         self.curves = curves
+        self.inputs = inputs  # organic media and treatments as what-if inputs (None: the run has none)
         self.manifest = dict(manifest)
         self.run_dir = run_dir
         self.baseline_kpi = np.asarray(baseline_kpi, dtype=float) + calibration["anchor_kpi"]
@@ -80,7 +82,7 @@ class Surface:
         curves, draws = read_curves(run_dir, manifest)
         return cls(
             curves, draws["baseline_kpi"].to_numpy(), draws["baseline_revenue"].to_numpy(),
-            manifest, run_dir,
+            manifest, run_dir, read_inputs(run_dir, manifest),
         )
 
     # ------------------------------------------------------------------ plans
@@ -143,10 +145,22 @@ class Surface:
         """``(plan, channel)`` already-checked spend → ``(draw, plan)`` calibrated KPI outcome."""
         return self.baseline_kpi[:, None] + self.curves.incremental(spend).sum(axis=-1)
 
-    def evaluate(self, plan: Plan) -> dict[str, Any]:
+    def evaluate(
+        self, plan: Plan, organic: Mapping[str, float] | None = None,
+        treatments: Mapping[str, float] | None = None,
+    ) -> dict[str, Any]:
         """Outcome with interval, per-channel contribution and ROI, vs. the historical plan, and per
-        channel how far the plan goes past the media levels the data showed (``extrapolation``)."""
+        channel how far the plan goes past the media levels the data showed (``extrapolation``).
+
+        ``organic`` (multiples of each organic channel's reference-window volume) and ``treatments``
+        (levels in the column's units, held in every window period) are scenario inputs, never
+        budget: the outcome moves by their per-draw change (:mod:`mixscope.surface.scenario_inputs`),
+        reported under ``scenario_inputs``; the historical plan keeps them as the window had them.
+        """
         result = self.outcome(plan)
+        scenario = None
+        if organic or treatments:
+            result, scenario = self._with_inputs(result, organic, treatments)
         historical = self._historical_outcome
         n = len(self.channels)
         # One sort for every summary: the interactive planner calls this per keystroke.
@@ -159,7 +173,7 @@ class Surface:
         summary = metrics.summarize_by_channel(columns, names)
         contribution = {name: summary[f"c{c}"] for c, name in enumerate(self.channels)}
         roi_summary = {name: summary[f"r{c}"] for c, name in enumerate(self.channels)}
-        return {
+        answer = {
             "spend": dict(zip(self.channels, map(float, result.spend), strict=True)),
             "total_spend": float(result.spend.sum()),
             "outcome": summary["outcome"],
@@ -178,6 +192,28 @@ class Surface:
                                            result.spend),
             "units": self.units,
         }
+        if scenario is not None:
+            answer["scenario_inputs"] = scenario
+        return answer
+
+    def _with_inputs(
+        self, result: PlanOutcome, organic: Mapping[str, float] | None,
+        treatments: Mapping[str, float] | None,
+    ) -> tuple[PlanOutcome, dict[str, Any]]:
+        """``result`` with the organic and treatment scenario's per-draw change added to its outcome."""
+        kpi, revenue, report = self.input_change(organic, treatments)
+        return replace(result, outcome=result.outcome + kpi, revenue=result.revenue + revenue), report
+
+    def input_change(
+        self, organic: Mapping[str, float] | None, treatments: Mapping[str, float] | None,
+        draws: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+        """Per-draw KPI and revenue change of an organic/treatment scenario (``draws``: a subset), and
+        its report (:meth:`ScenarioInputs.change`); names the surface does not hold are refused."""
+        if self.inputs is None:
+            check_inputs(None, organic, treatments)  # refuses every name: this surface has no inputs
+            raise SurfaceError("this surface has no organic media or treatments to set.")
+        return self.inputs.change(organic, treatments, draws)
 
     @functools.cached_property
     def _historical_outcome(self) -> PlanOutcome:

@@ -7,6 +7,8 @@ Layout, inside a run directory::
     surface/draws.parquet            draw, baseline_kpi, baseline_revenue (uncalibrated)
     surface/scenarios.parquet        one row per (budget level, allocation)
     surface/scenario_channels.parquet  one row per scenario and channel
+    surface/inputs.parquet           only with organic media or treatments: kind, name, draw, point,
+                                     level, kpi, revenue (mixscope.surface.scenario_inputs)
 
 The folder is written atomically. Loading verifies every file's checksum, the
 manifest's own digest (``content_sha256``, over everything else it says, file
@@ -35,6 +37,7 @@ from mixscope.storage import (
     sha256_file,
     verify_files,
 )
+from mixscope.surface.scenario_inputs import INPUTS_TABLE, ScenarioInputs
 from mixscope.surface.scoring import ResponseCurves
 
 SURFACE_DIR = "surface"
@@ -43,6 +46,9 @@ MANIFEST = "manifest.json"
 FORMAT_VERSION = 3
 TABLES = ("curves", "draws", "scenarios", "scenario_channels")
 TABLE_FILES = tuple(f"{name}.parquet" for name in TABLES)
+# Written only when the run has organic media or treatments (manifest "scenario_inputs"), so the
+# surface of a run without them is exactly what it was.
+OPTIONAL_TABLES = (INPUTS_TABLE,)
 SEAL = "content_sha256"  # the manifest's digest of everything else it holds
 
 
@@ -76,9 +82,11 @@ def write_surface(run_dir: str | Path, tables: dict[str, pd.DataFrame], manifest
     """Write the tables and manifest to ``RUN_DIR/surface`` atomically."""
     out = surface_path(run_dir)
     with atomic_directory(out) as staging:
-        for name in TABLES:
+        written = (*TABLES, *(table for table in OPTIONAL_TABLES if table in tables))
+        for name in written:
             tables[name].to_parquet(staging / f"{name}.parquet", index=False)
-        manifest = dict(manifest, files={name: sha256_file(staging / name) for name in TABLE_FILES})
+        manifest = dict(manifest, files={f"{name}.parquet": sha256_file(staging / f"{name}.parquet")
+                                         for name in written})
         manifest[SEAL] = document_digest(manifest)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return out
@@ -109,9 +117,10 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     if manifest.get(SEAL) != document_digest(content):
         raise SurfaceError(f"{manifest_path} was edited since the surface was built (its digest does not "
                            f"match what it says). {rebuild}")
-    if set(files) != set(TABLE_FILES):
+    optional = {f"{INPUTS_TABLE}.parquet"} if "scenario_inputs" in manifest else set()
+    if set(files) != set(TABLE_FILES) | optional:
         raise SurfaceError(f"{manifest_path} does not list the surface's tables. {rebuild}")
-    verify_files(folder, files, SurfaceError, rebuild, required=TABLE_FILES)
+    verify_files(folder, files, SurfaceError, rebuild, required=(*TABLE_FILES, *sorted(optional)))
     if manifest.get("run") != fingerprint:
         raise SurfaceError(
             f"{folder} was built from a different fit or data than the run in {run_dir} "
@@ -153,3 +162,11 @@ def curves_table(curves: ResponseCurves) -> pd.DataFrame:
         "incremental_kpi": curves.kpi.transpose(1, 0, 2).ravel().astype(np.float32),
         "incremental_revenue": curves.revenue.transpose(1, 0, 2).ravel().astype(np.float32),
     })
+
+
+def read_inputs(run_dir: str | Path, manifest: dict[str, Any]) -> ScenarioInputs | None:
+    """The organic and treatment what-if inputs, or None when the surface has none."""
+    if "scenario_inputs" not in manifest:
+        return None
+    frame = pd.read_parquet(surface_path(run_dir) / f"{INPUTS_TABLE}.parquet")
+    return ScenarioInputs.from_table(frame, manifest["scenario_inputs"], int(manifest["n_draws"]))

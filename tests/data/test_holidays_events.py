@@ -12,6 +12,7 @@ from mixscope.data import load_dataset, validate_frame
 from mixscope.data.calendar import MAX_HOLIDAY_COLUMNS, OTHER_HOLIDAYS, _merge, holiday_indicators
 from mixscope.data.events import event_indicators
 from mixscope.errors import DataError, SpecError
+from mixscope.model.terms import build_terms
 from mixscope.spec import parse_spec
 from mixscope.spec_terms import HolidaySpec, NormalPrior, TreatmentSpec
 
@@ -175,3 +176,57 @@ def test_daily_data_marks_the_day_and_a_window_of_days():
     names, design = holiday_indicators(days, HolidaySpec("US", window=1))
     christmas = days[design[:, names.index("Christmas Day")] == 1]
     assert [str(day) for day in christmas] == ["2023-12-24", "2023-12-25", "2023-12-26"]
+
+
+# --------------------------------------------------------------------------- per-geo calendars
+
+
+def test_per_geo_calendars_parse_round_trip_and_refuse_unknown_codes_by_geo(tmp_path):
+    spec = _spec(holidays={"west": "US-CA", "*": "US"}, holiday_window=1)
+    assert spec.data.holidays == HolidaySpec("US", 1, None, (("west", "US-CA"),))
+    assert spec.data.holidays.calendar_of("west") == "US-CA"
+    assert spec.data.holidays.calendar_of("north") == "US"
+    assert parse_spec(spec.to_dict()) == spec
+    assert _spec(holidays={"west": "US-CA"}).data.holidays.calendar_of("north") is None
+    with pytest.raises(SpecError, match=r"\[data\] holidays, geo 'north' = 'XX': 'XX' is not a country code"):
+        _spec(holidays={"west": "US-CA", "north": "XX"})
+    with pytest.raises(SpecError, match=r"holidays, geo 'west' = 'US-ZZ': 'ZZ' is not a subdivision of US"):
+        _spec(holidays={"west": "US-ZZ"})
+    with pytest.raises(SpecError, match=r"holidays, geo 'west' must be a country code"):
+        _spec(holidays={"west": 3})
+    with pytest.raises(SpecError, match="holidays is an empty table"):
+        _spec(holidays={})
+
+
+def test_each_geo_gets_its_own_calendar_in_the_fit_design(make_frame, make_spec, tmp_path):
+    """The model's holiday block is (geo, time, holiday): California's Cesar Chavez Day is on in
+    west only, Christmas in every geo, Washington's Birthday (California's Presidents' Day) elsewhere."""
+    from mixscope.data.build import build_dataset
+    from mixscope.model.inputs import build_inputs, compute_scaling
+
+    spec = make_spec(path="data.csv", geo=True, holidays={"west": "US-CA", "*": "US"})
+    dataset = build_dataset(make_frame(geo=True), spec)
+    [block] = build_terms(dataset, spec, compute_scaling(dataset).kpi_scale)
+    assert block.kind == "holiday" and block.design.shape == (3, dataset.n_times, len(block.names))
+    geos = {geo: g for g, geo in enumerate(dataset.geos)}
+    on = {name: block.design[:, :, k].any(axis=1) for k, name in enumerate(block.names)}
+    assert list(on["Cesar Chavez Day"]) == [geo == "west" for geo in dataset.geos]
+    assert on["Christmas Day"].all()
+    assert sorted(geo for geo, g in geos.items() if on["Washington's Birthday"][g]) == ["north", "south"]
+    inputs = build_inputs(dataset, spec, compute_scaling(dataset))
+    assert inputs.terms[0].design.shape[0] == 3  # the fit reads the per-geo design
+
+
+def test_per_geo_holidays_name_a_geo_without_a_calendar_or_not_in_the_data(make_frame, make_spec):
+    from mixscope.data.build import build_dataset
+    from mixscope.model.inputs import compute_scaling
+
+    def terms(holidays):
+        spec = make_spec(path="data.csv", geo=True, holidays=holidays)
+        dataset = build_dataset(make_frame(geo=True), spec)
+        return build_terms(dataset, spec, compute_scaling(dataset).kpi_scale)
+
+    with pytest.raises(DataError, match=r"gives no calendar to geo\(s\) 'north', 'south'.*\"\*\" = \"CODE\""):
+        terms({"west": "US-CA"})
+    with pytest.raises(DataError, match=r"names geo\(s\) 'east' that the data does not have"):
+        terms({"east": "US", "*": "US"})

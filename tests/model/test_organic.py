@@ -25,7 +25,7 @@ from mixscope.model.fit import prepare
 from mixscope.model.mmm import mmm_model
 from mixscope.model.organic import BETA_SITE, SHARE_SITE, organic_contribution, saturated_organic
 from mixscope.simulate import write_simulated_project
-from mixscope.simulate.reference import carry_over, lag_weights, saturation
+from mixscope.simulate.organic import OrganicTruth, add_organic
 from mixscope.spec import parse_spec
 
 SAMPLER = {"chains": 2, "warmup": 150, "draws": 150, "seed": 3}
@@ -47,20 +47,13 @@ def organic_project(folder: Path, seed: int = 5, weeks: int = 104) -> tuple[dict
     Returns the spec as a dict (with ``[organic.newsletter]``) and the true share.
     """
     _, spec, _ = write_simulated_project(folder, 1, weeks, seed)
-    frame = pd.read_csv(folder / "data.csv")
-    rng = np.random.default_rng(seed + 100)
-    volume = rng.gamma(4.0, 12500.0, len(frame)) * (rng.uniform(size=len(frame)) > 0.5)
-    level = volume / np.median(volume[volume > 0])
-    response = saturation("hill", carry_over(level, lag_weights("geometric", 0.4, 8)), 1.0, 1.5)
-    beta = TRUE_SHARE * frame["revenue"].sum() / ((1 - TRUE_SHARE) * response.sum())
-    frame["revenue"] = frame["revenue"] + beta * response
-    frame["newsletter"] = volume
+    frame, share = add_organic(pd.read_csv(folder / "data.csv"), seed, OrganicTruth(share=TRUE_SHARE))
     frame.to_csv(folder / "data.csv", index=False)
     raw = spec.to_dict()
     raw["data"]["path"] = "data.csv"
     raw["sampler"] = dict(SAMPLER)
     raw["organic"] = {"newsletter": {"column": "newsletter"}}
-    return raw, float((beta * response).sum() / frame["revenue"].sum())
+    return raw, share
 
 
 @pytest.fixture(scope="module")

@@ -163,3 +163,39 @@ def test_a_split_that_does_not_add_up_is_left_out(national_run_dir, monkeypatch)
 
     monkeypatch.setattr(baseline_module, "COMPONENTS", (*baseline_module.COMPONENTS, stray))
     assert baseline_components(load_run(national_run_dir)) == ()
+
+
+@pytest.fixture(scope="module")
+def organic_run_dir(tmp_path_factory):
+    """The organic test project (tests/model/test_organic.py) fitted small and saved."""
+    from mixscope.data import load_dataset
+    from mixscope.pipeline import fit
+    from mixscope.run import save_run
+    from mixscope.spec import parse_spec
+    from tests.model.test_organic import organic_project
+
+    folder = tmp_path_factory.mktemp("organic_report")
+    raw, _ = organic_project(folder)
+    spec = parse_spec(raw, base_dir=folder)
+    return save_run(fit(spec, load_dataset(spec)[0], progress=False), folder / "run")
+
+
+def test_organic_media_is_its_own_term_and_the_baseline_split_adds_up(organic_run_dir):
+    """With organic media the baseline still splits: organic stacks as its own term, as the paid
+    media do, and the components add up to the baseline less it."""
+    run = load_run(organic_run_dir)
+    parts = baseline_components(run)
+    assert [part.name for part in parts][:2] == ["trend", "seasonality"]
+    organic = run.predictions["organic_newsletter"].to_numpy()
+    # The stored term is the summary's organic contribution, period by period.
+    assert organic.sum() == pytest.approx(run.summary["organic_contribution"]["newsletter"]["mean"], rel=1e-4)
+    remainder = (run.predictions["baseline_mean"] - run.predictions["organic_newsletter"]).to_numpy()
+    np.testing.assert_allclose(sum(part.values for part in parts).ravel(), remainder,
+                               rtol=1e-5, atol=1e-5 * np.abs(remainder).max())
+    frame = figures.decomposition(run.predictions, run.summary["channels"], parts)
+    assert "organic: newsletter" in frame.columns
+    total = frame[["baseline", *run.summary["channels"], "organic: newsletter"]].sum(axis=1)
+    np.testing.assert_allclose(total, run.predictions.groupby("date")["expected_mean"].sum().to_numpy(),
+                               rtol=1e-5)
+    chart = figures.contribution_over_time(run.predictions, run.summary["channels"], "revenue", parts)
+    assert "organic: newsletter" in [trace.name for trace in chart.data]
