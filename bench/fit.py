@@ -46,23 +46,31 @@ TARGETS = (
 
 
 def run_case(
-    n_geos: int, n_weeks: int, chains: int, warmup: int, draws: int, target_accept: float
+    n_geos: int, n_weeks: int, chains: int, warmup: int, draws: int, target_accept: float,
+    n_channels: int = 5, chain_method: str = "auto",
 ) -> dict:
-    """Fit one simulated dataset in this process and return its figures."""
+    """Fit one simulated dataset in this process and return its figures.
+
+    ``n_channels`` other than 5 repeats the simulator's five channel truths
+    (:func:`mixscope.simulate.widened_truth`), total spend unchanged.
+    """
     import arviz as az
     import numpy as np
 
     from mixscope.data import load_dataset
     from mixscope.pipeline import fit
-    from mixscope.simulate import write_simulated_project
+    from mixscope.simulate import widened_truth, write_simulated_project
     folder = Path(tempfile.mkdtemp())
     sampler = {"chains": chains, "warmup": warmup, "draws": draws, "seed": 0,
-               "target_accept": target_accept}
-    _, spec, truth = write_simulated_project(folder, n_geos, n_weeks, 3, sampler)
+               "target_accept": target_accept, "chain_method": chain_method}
+    _, spec, truth = write_simulated_project(folder, n_geos, n_weeks, 3, sampler,
+                                             channels=widened_truth(n_channels))
     dataset, _ = load_dataset(spec)
     started = time.perf_counter()
+    cpu_started = _cpu_seconds()
     result = fit(spec, dataset, progress=False)
     wall = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_started
     roi = result.summary["roi"]
     errors = {c: roi[c]["mean"] / truth["roi"][c] - 1 for c in truth["roi"]}
     covered = sum(roi[c]["ci_90"][0] <= truth["roi"][c] <= roi[c]["ci_90"][1] for c in truth["roi"])
@@ -70,10 +78,12 @@ def run_case(
     rhat = az.rhat(result.idata.posterior)
     worst_site = max(rhat.data_vars, key=lambda name: float(rhat[name].max()))
     return {
-        "case": f"{n_geos} geo x {n_weeks} wk x 5 ch, {chains}x({warmup}+{draws})" + (
+        "case": f"{n_geos} geo x {n_weeks} wk x {n_channels} ch, {chains}x({warmup}+{draws})" + (
             "" if target_accept == SamplerSpec().target_accept else f", target_accept {target_accept}"
-        ),
+        ) + ("" if chain_method == "auto" else f", {chain_method} chains"),
         "wall_s": round(wall, 1),
+        # CPU seconds of the fit (all threads): unlike wall time, barely moved by other load.
+        "cpu_s": round(cpu, 1),
         "sampling_s": round(result.fit_seconds, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "max_rhat": round(d.max_rhat, 4),
@@ -87,6 +97,11 @@ def run_case(
         "channels": len(truth["roi"]),
         "roi_rel_error": {c: round(e, 3) for c, e in errors.items()},
     }
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _case(n_geos: int, sampler: SamplerSpec) -> list:

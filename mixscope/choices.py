@@ -8,3 +8,5 @@ from __future__ import annotations
 
 RIDGE_METHODS = ("ols", "ridge", "lasso")  # mixscope.ridge: the regression's penalty
 AUDIENCES = ("executive", "analyst")  # mixscope.insights: who a narrative is written for
+# mixscope.model.fit: how NUTS chains share the machine ("auto": parallel with a device per chain)
+CHAIN_METHODS = ("auto", "parallel", "vectorized", "sequential")

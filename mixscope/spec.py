@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from mixscope.choices import CHAIN_METHODS
 from mixscope.errors import SpecError, did_you_mean
 from mixscope.spec_terms import (
     HOLIDAY_KEYS,
@@ -114,6 +115,10 @@ class SamplerSpec:
     # One dense mass-matrix block over the national parameters (mixscope.model.initial):
     # fewer leapfrog steps per draw and more bulk ESS per second than a diagonal one.
     dense_mass: bool = True
+    # How chains share the machine (mixscope.model.fit.chain_method): "auto" runs them in
+    # parallel when there is an XLA device per chain. "sequential" caps a wide geo model's
+    # memory at the cost of time (bench/scale.py has both figures).
+    chain_method: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -516,6 +521,8 @@ def _check_ranges(
         (sampler.draws >= 10, "[sampler] draws must be at least 10"),
         (0.5 <= sampler.target_accept < 1.0, "[sampler] target_accept must be in [0.5, 1)"),
         (1 <= sampler.max_tree_depth <= 15, "[sampler] max_tree_depth must be in 1..15"),
+        (sampler.chain_method in CHAIN_METHODS,
+         f"[sampler] chain_method must be one of {', '.join(CHAIN_METHODS)}, got {sampler.chain_method!r}"),
         (holdout.periods >= 0, "[holdout] periods must be zero or positive"),
         (model.trend in TREND_KINDS, f"[model] trend must be one of {', '.join(TREND_KINDS)}"),
         (1 <= model.trend_knots <= 50, "[model] trend_knots must be in 1..50"),
@@ -551,7 +558,9 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
     out = {
         "data": data,
         "channels": channels,
-        "sampler": asdict(spec.sampler),
+        # chain_method only when set, so specs without it (and their hashes) are unchanged.
+        "sampler": {key: value for key, value in asdict(spec.sampler).items()
+                    if key != "chain_method" or value != "auto"},
         "holdout": asdict(spec.holdout),
         "model": asdict(spec.model),
     }

@@ -49,13 +49,22 @@ class Posterior:
     fit_seconds: float
 
 
-def chain_method(n_chains: int) -> str:
-    """Run chains in parallel when there is a device per chain, else vectorised.
+def chain_method(n_chains: int, requested: str = "auto") -> str:
+    """NumPyro's chain method for ``requested`` (``[sampler] chain_method``).
 
-    On a 2-core CPU with one XLA device, vectorised chains share one compiled
-    program; on several GPUs (or forced host devices) parallel wins.
+    ``auto`` runs chains in parallel when there is a device per chain, else
+    vectorised: on a 2-core CPU with one XLA device, vectorised chains share one
+    compiled program; on several GPUs (or forced host devices) parallel wins.
+    ``parallel`` without a device per chain falls back the same way. ``sequential``
+    runs one chain after another on one device: parallel chains on CPU devices hold
+    memory that grows with the iterations of a run (bench/scale.py measures it), so
+    a wide geo model's peak memory is capped this way, at the cost of time.
     """
-    return "parallel" if jax.local_device_count() >= n_chains > 1 else "vectorized"
+    if n_chains == 1:
+        return "vectorized"
+    if requested in ("vectorized", "sequential"):
+        return requested
+    return "parallel" if jax.local_device_count() >= n_chains else "vectorized"
 
 
 def prepare(spec: RunSpec, dataset: Dataset) -> tuple[Scaling, ModelInputs, ModelConfig]:
@@ -99,7 +108,7 @@ def sample(
         num_warmup=sampler.warmup,
         num_samples=sampler.draws,
         num_chains=sampler.chains,
-        chain_method=chain_method(sampler.chains),
+        chain_method=chain_method(sampler.chains, sampler.chain_method),
         progress_bar=live_bar,
     )
     mcmc.run(
@@ -263,7 +272,7 @@ def build_summary(
         "warmup": spec.sampler.warmup,
         "draws": spec.sampler.draws,
         "seed": spec.sampler.seed,
-        "chain_method": chain_method(spec.sampler.chains),
+        "chain_method": chain_method(spec.sampler.chains, spec.sampler.chain_method),
     }
     summary["roi_priors"] = {
         channels[c]: {"lognormal_mu": float(mu), "lognormal_sigma": float(sigma)}
