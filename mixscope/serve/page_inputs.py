@@ -14,7 +14,7 @@ from __future__ import annotations
 
 INPUTS_CARD = """  <div class="card" id="scenario-inputs"><h2>Scenario inputs (not budget)</h2>
     <style>#scenario-inputs .name{white-space:normal;overflow-wrap:anywhere;max-width:14em}
-    #outcome-inputs .name{white-space:normal;overflow-wrap:anywhere;max-width:10em}
+    #outcome-inputs .name{white-space:normal;overflow-wrap:anywhere}
     #scenario-inputs input.level{width:90px;text-align:right}
     .outside-data input.level{border:2px solid #b26a00}.inputs-warn{margin:6px 0 0}</style>
     <div class="muted">Organic media and treatments are not spend: setting them moves the outcome through
@@ -135,8 +135,8 @@ function renderInputs(r) {
   inputs.treatments.forEach((t, j) => $(`treatment-row-${j}`).classList.remove("outside-data"));
   if (!s) { panel.replaceChildren(); return; }
   const rows = [], warnings = [];
-  const row = (id, name, level, change) => el("tr", {}, el("td", {class: "name"}, name),
-    el("td", {class: "muted"}, level),
+  const row = (id, name, level, change) => el("tr", {},
+    el("td", {class: "name"}, el("span", {class: "input-name"}, name), el("div", {class: "muted"}, level)),
     el("td", {class: "num", id, dataset: {value: String(change.mean)}},
        `${signed(change.mean)} [${signed(change.ci_90[0])}, ${signed(change.ci_90[1])}]`));
   inputs.organic.forEach((o, i) => {

@@ -88,7 +88,7 @@ def test_organic_volume_moves_the_outcome_by_the_api_answer_names_as_text_and_re
         _set(page, "#treatment-0", "4.75")
         names = page.locator("#inputs-table td.name b").all_inner_texts()
         assert names == [ORGANIC, TREATMENT]
-        assert page.locator("#outcome-inputs-table td.name").all_inner_texts() == [ORGANIC, TREATMENT]
+        assert page.locator("#outcome-inputs-table .input-name").all_inner_texts() == [ORGANIC, TREATMENT]
         assert page.locator("#scenario-inputs img, #scenario-inputs script, #outcome-inputs img, "
                             "#outcome-inputs script, #outcome-inputs b").count() == 0
         assert page.evaluate("() => window.pwned === undefined")
