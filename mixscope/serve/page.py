@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 
 from mixscope.serve.page_curves import CURVES_SCRIPT
+from mixscope.serve.page_inputs import INPUTS_CARD, INPUTS_SCRIPT
 from mixscope.serve.page_money import MONEY_SCRIPT
 from mixscope.serve.page_scenarios import SCENARIOS_CARD, SCENARIOS_SCRIPT
 
@@ -69,7 +70,7 @@ td,th{padding:4px 3px}input[type=number],input.money{width:100px}}
       <span class="muted" id="total-note"></span>
       <button class="secondary" id="btn-reset">Reset to current</button></div>
   </div>
-  <div class="card"><h2>Optimise</h2>
+__INPUTS_CARD__  <div class="card"><h2>Optimise</h2>
     <div class="row">
       <label title="follows the plan's total above; type another to optimise a different total">Budget
         <input type="text" inputmode="decimal" class="money" id="opt-budget"></label>
@@ -94,6 +95,7 @@ __SCENARIOS_CARD__</div>
       <tr><td>difference vs current</td><td class="num" id="difference"></td></tr>
       <tr><td>probability of beating the current plan</td><td class="num" id="prob-beats"></td></tr>
     </tbody></table>
+    <div id="outcome-inputs"></div>
   </div>
   <div class="card"><h2>Efficient frontier</h2>
     <div class="muted">Best expected outcome at each total budget (band: 90% interval).
@@ -242,7 +244,7 @@ async function evaluate() {
   const seq = ++state.seq;
   try {
     const result = await api("/api/evaluate",
-      state.allDraws ? {spend: planBody(), all_draws: true} : {spend: planBody()});
+      withInputs(state.allDraws ? {spend: planBody(), all_draws: true} : {spend: planBody()}));
     if (seq < state.shown) return;  // a newer answer is already on screen
     state.shown = seq;
     showError(null);
@@ -263,14 +265,17 @@ function render(r) {
     `${fmt.format(b.mean)} [${fmt.format(b.ci_90[0])}, ${fmt.format(b.ci_90[1])}]`;
   $("difference").textContent = `${signed(d.mean)} [${signed(d.ci_90[0])}, ${signed(d.ci_90[1])}]`;
   $("difference").className = "num " + (d.ci_90[0] > 0 ? "good" : d.ci_90[1] < 0 ? "bad" : "");
-  // The current plan cannot beat itself: a probability there would only read as "0%".
-  $("prob-beats").textContent = isCurrentPlan(r.spend) ? "—" : pct(r.prob_beats_baseline_plan) + "%";
+  // The current plan cannot beat itself (unless scenario inputs move it): a probability there would only
+  // read as "0%".
+  $("prob-beats").textContent = isCurrentPlan(r.spend) && !r.scenario_inputs ? "—" :
+    pct(r.prob_beats_baseline_plan) + "%";
   state.names.forEach((name, i) => {
     const m = r.marginal_roi[name], cell = $(`mroi-${i}`);
     cell.textContent = `${f2.format(m.mean)} [${f2.format(m.ci_90[0])}, ${f2.format(m.ci_90[1])}]`;
     cell.className = "num " + (m.ci_90[1] < 1 ? "low" : m.ci_90[0] > 1 ? "high" : "");
     markExtrapolation(i, (r.extrapolation || {})[name]);
   });
+  renderInputs(r);
   if (state.frontier) Plotly.restyle("frontier-chart", {x: [[r.total_spend]], y: [[o.mean]]}, [4]);
   document.body.dataset.evaluations = String(+document.body.dataset.evaluations + 1);
 }
@@ -317,6 +322,7 @@ async function runOptimize() {
   for (const [name, reason] of Object.entries(plan.binding_constraints)) {
     summary.append(el("br"), `${name}: ${reason}`);
   }
+  noteHeldInputs(plan, summary);
   summary.dataset.outcome = String(plan.expected_outcome.mean);
   if (state.frontier) Plotly.restyle("frontier-chart",
     {x: [[plan.total_budget]], y: [[plan.expected_outcome.mean]]}, [5]);
@@ -452,6 +458,7 @@ async function main() {
     $("warnings").replaceChildren(el("div", {class: "warn"}, ...m.warnings.map(w => el("div", {}, w))));
   }
   buildChannels();
+  buildInputs();
   $("total-budget").addEventListener("change", onTotal);
   $("btn-reset").addEventListener("click",
     () => m.channels.forEach((ch, i) => setSpend(i, ch.current, "plan")));
@@ -479,7 +486,8 @@ document.head.appendChild(plotlyScript);
 def render_page(run_name: str, nonce: str) -> str:
     """The page for one run: its name (escaped) is the only server-side value in it; ``nonce`` lets
     its script run under :func:`page_headers`' policy."""
-    page = _PAGE.replace("__FRAGMENTS__", MONEY_SCRIPT + CURVES_SCRIPT)
+    page = _PAGE.replace("__FRAGMENTS__", MONEY_SCRIPT + CURVES_SCRIPT + INPUTS_SCRIPT)
+    page = page.replace("__INPUTS_CARD__", INPUTS_CARD)
     page = page.replace("__SCENARIOS_CARD__", SCENARIOS_CARD)
     page = page.replace("__SCENARIOS_SCRIPT__", SCENARIOS_SCRIPT)
     return page.replace("__RUN__", html.escape(run_name)).replace("__NONCE__", nonce)

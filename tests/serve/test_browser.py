@@ -20,6 +20,8 @@ def test_slider_updates_outcome_matching_the_api_and_optimiser_applies(national_
         meta = httpx.get(f"{url}/api/meta", timeout=10).json()
         names = [channel["name"] for channel in meta["channels"]]
         search = names.index("search")  # per-channel elements are numbered, never named after the channel
+        # A run with neither organic media nor treatments: no scenario inputs card.
+        assert meta["scenario_inputs"] == {} and page.locator("#scenario-inputs").count() == 0
 
         # Drag-free slider move: a click at 85% of the track sets the value there and fires `input`.
         box = page.locator(f"#slider-{search}").bounding_box()

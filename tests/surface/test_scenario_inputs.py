@@ -25,9 +25,9 @@ REFERENCE_PERIODS = 52
 SURFACE = {"n_sobol": 8, "n_neighbourhood": 4, "check_plans": 6, "check_draws": 40}
 
 
-@pytest.fixture(scope="module")
-def inputs_run(tmp_path_factory):
-    """The fitted run (organic ``newsletter``, treatment ``shelf``) with its surface built."""
+def build_inputs_run(tmp_path_factory, organic: str = "newsletter", treatment: str = "shelf"):
+    """The organic test project with a shelf-price treatment, fitted, saved and its surface built;
+    ``organic`` and ``treatment`` name the two inputs (the planner's tests give them hostile names)."""
     from mixscope.data import load_dataset
     from mixscope.pipeline import fit
     from mixscope.run import save_run
@@ -41,12 +41,19 @@ def inputs_run(tmp_path_factory):
     frame["shelf_price"] = np.round(5.0 - 0.5 * (rng.uniform(size=len(frame)) < 0.3), 2)  # promotions at 4.50
     frame["revenue"] = frame["revenue"] - 20_000.0 * (frame["shelf_price"] - 5.0)
     frame.to_csv(folder / "data.csv", index=False)
-    raw["treatments"] = {"shelf": {"column": "shelf_price", "baseline": 5.0}}
+    raw["organic"] = {organic: raw["organic"]["newsletter"]}
+    raw["treatments"] = {treatment: {"column": "shelf_price", "baseline": 5.0}}
     spec = parse_spec(raw, base_dir=folder)
     dataset, _ = load_dataset(spec)
     run_dir = save_run(fit(spec, dataset, progress=False), tmp_path_factory.mktemp("inputs_run") / "run")
     build_surface(run_dir, SurfaceOptions(reference_periods=REFERENCE_PERIODS, **SURFACE))
     return run_dir
+
+
+@pytest.fixture(scope="module")
+def inputs_run(tmp_path_factory):
+    """The fitted run (organic ``newsletter``, treatment ``shelf``) with its surface built."""
+    return build_inputs_run(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
