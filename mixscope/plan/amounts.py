@@ -66,10 +66,8 @@ def parse_fraction(text: str, option: str) -> float:
 def parse_spend(text: str, option: str = "--spend") -> dict[str, float]:
     """``CHANNEL=AMOUNT,...``: each channel once, each amount a finite, plausible number."""
     plan: dict[str, float] = {}
-    for name, amount in _named_items(text, option, "CHANNEL=AMOUNT", "tv=120000,search=80000"):
-        value = _number(amount.replace("_", ""))
-        if value is None:
-            raise MixscopeError(f"{option}: the amount for '{name}' is not a number: '{amount}'.")
+    for name, amount, value in _named_numbers(text, option, "CHANNEL=AMOUNT", "tv=120000,search=80000",
+                                              "amount"):
         _check_plausible(abs(value), f"{option} {name}", amount)
         if name in plan:
             raise MixscopeError(
@@ -113,10 +111,7 @@ def parse_multiples(text: str, option: str = "--organic") -> dict[str, float]:
 def parse_levels(text: str, option: str = "--treatment") -> dict[str, float]:
     """``NAME=LEVEL,...``: each name once, each level a finite number in the column's units."""
     out: dict[str, float] = {}
-    for name, level in _named_items(text, option, "NAME=LEVEL", "price=9.99"):
-        value = _number(level.replace("_", ""))
-        if value is None:
-            raise MixscopeError(f"{option}: the level for '{name}' is not a number: '{level.strip()}'.")
+    for name, _, value in _named_numbers(text, option, "NAME=LEVEL", "price=9.99", "level"):
         _check_once(out, name, option)
         out[name] = value
     return out
@@ -134,6 +129,19 @@ def _named_items(text: str, option: str, form: str, example: str) -> list[tuple[
     if not items:
         raise MixscopeError(f"{option} is empty. Example: {option} {example}")
     return items
+
+
+def _named_numbers(
+    text: str, option: str, form: str, example: str, what: str
+) -> list[tuple[str, str, float]]:
+    """:func:`_named_items` with each value a finite number: ``(name, as written, number)``."""
+    out = []
+    for name, written in _named_items(text, option, form, example):
+        value = _number(written.replace("_", ""))
+        if value is None:
+            raise MixscopeError(f"{option}: the {what} for '{name}' is not a number: '{written.strip()}'.")
+        out.append((name, written, value))
+    return out
 
 
 def _check_once(seen: dict[str, float], name: str, option: str) -> None:
