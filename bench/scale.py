@@ -64,8 +64,6 @@ def _wide_case(n_geos: int, n_channels: int, draws: int, warmup: int, chain_meth
 
 def _power_law(sizes: list[float], values: list[float]) -> tuple[float, float]:
     """``(coefficient, exponent)`` of ``value = coefficient * size**exponent``, least squares in logs."""
-    if len(sizes) < 2:
-        return values[0], 1.0
     xs = [math.log(size) for size in sizes]
     ys = [math.log(value) for value in values]
     x_mean, y_mean = sum(xs) / len(xs), sum(ys) / len(ys)
@@ -168,6 +166,7 @@ def main() -> None:
     if args.case:  # child process: one fit, so its peak memory is its own
         figures = run_case(*json.loads(args.case))
         figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        figures["device"] = _device()
         print(json.dumps(figures))
         return
     if args.sequential or args.batch:
@@ -197,9 +196,10 @@ def main() -> None:
     by_channels = {n: case(40, n, default_draws) for n in channels}
     for n in draws:
         case(40, 5, n)
-    results["growth (power laws in geos and channels, projection)"] = {
-        "device": _device(), **growth(by_geos, by_channels, 40),
-    }
+    if len(by_geos) > 1 and len(by_channels) > 1:  # a power law needs two sizes of each
+        results["growth (power laws in geos and channels, projection)"] = {
+            "device": _device(), **growth(by_geos, by_channels, 40),
+        }
     if not args.skip_batch:
         results["batch: 4 national specs, one LocalCluster worker vs one by one"] = batch_overhead()
     report("scale", results, TARGETS)
