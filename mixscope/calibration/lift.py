@@ -21,6 +21,7 @@ import numpy as np
 
 from mixscope.calibration.experiments import Experiment
 from mixscope.data.dataset import Dataset
+from mixscope.errors import SpecError
 from mixscope.model.inputs import LiftInputs, ModelInputs, Scaling
 
 
@@ -143,6 +144,11 @@ def build_lift_inputs(
     experiments: Sequence[Experiment], dataset: Dataset, scaling: Scaling, inputs: ModelInputs
 ) -> LiftInputs:
     """:class:`LiftInputs` for validated experiments on the model's scaled media."""
+    if inputs.frequency is not None:
+        raise SpecError(
+            f"Lift tests with reach & frequency channels ({', '.join(dataset.rf_names)}) are not supported "
+            "yet: fit without [calibration], or model those channels by spend (drop reach/frequency)."
+        )
     changes = experiment_changes(experiments, dataset, scaling, inputs.tail)
     return stack_changes(
         changes,

@@ -92,6 +92,9 @@ def whatif(
         f"probability this plan beats the historical one: {result['prob_beats_baseline_plan']:.0%}"
     )
     out.print("\n".join(extrapolation_lines(result["extrapolation"])))
+    if "reach_frequency" in result["units"]:  # which frequency the what-if assumes
+        out.print(f"Reach & frequency channels {result['units']['reach_frequency']}.",
+                  markup=False, highlight=False)
 
 
 def extrapolation_lines(report: dict[str, dict[str, float]]) -> list[str]:

@@ -26,8 +26,9 @@ class Dataset:
         control_names: control column names in spec order.
         kpi: ``(geo, time)`` KPI in its own units (revenue or conversions).
         spend: ``(geo, time, channel)`` spend in currency.
-        media: ``(geo, time, channel)`` the media input to transforms: the exposure
-            column where the spec names one, otherwise the spend.
+        media: ``(geo, time, channel)`` the media input to transforms: the reach column of
+            a reach & frequency channel, the exposure column where the spec names one,
+            otherwise the spend.
         controls: ``(geo, time, control)`` raw control values.
         revenue_per_kpi: ``(geo, time)`` currency per KPI unit (ones for revenue KPIs).
         population: ``(geo,)`` population, or ``None`` when not given.
@@ -36,6 +37,8 @@ class Dataset:
             the original column names (so it can be stored and rebuilt with the same spec).
         organic_names: organic media names in spec order (no spend: mixscope.model.organic).
         organic: ``(geo, time, organic)`` organic media volumes.
+        rf_names: reach & frequency channel names in spec order (mixscope.model.reach_frequency).
+        frequency: ``(geo, time, rf_channel)`` their average frequency (their reach is in ``media``).
     """
 
     dates: np.ndarray
@@ -52,6 +55,8 @@ class Dataset:
     frame: pd.DataFrame
     organic_names: tuple[str, ...] = ()
     organic: np.ndarray | None = None
+    rf_names: tuple[str, ...] = ()
+    frequency: np.ndarray | None = None
 
     @property
     def n_geos(self) -> int:
@@ -84,4 +89,7 @@ class Dataset:
         if self.organic_names:  # only then, so data without organic media keeps its hash
             digest.update(repr(self.organic_names).encode())
             digest.update(np.ascontiguousarray(self.organic, dtype=np.float64).tobytes())
+        if self.rf_names:  # only then, so data without reach & frequency keeps its hash
+            digest.update(repr(self.rf_names).encode())
+            digest.update(np.ascontiguousarray(self.frequency, dtype=np.float64).tobytes())
         return digest.hexdigest()

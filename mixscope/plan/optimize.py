@@ -259,6 +259,8 @@ def optimize(
         "its next dollar returns more than its average dollar, so a cut loses more than its ROI suggests."
         for name, p in extra["prob_convex_at_current"].items() if p >= 0.5
     ]
+    if "reach_frequency" in surface.units:  # say which frequency the plan assumes
+        notes.append(f"Reach & frequency channels {surface.units['reach_frequency']}.")
     if not solution.converged:
         notes.append(f"The optimiser did not report convergence ({solution.message}); the plan is the best "
                      "feasible one found and satisfies every constraint.")
