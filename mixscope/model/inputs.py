@@ -53,6 +53,8 @@ class LiftInputs:
         observed: ``(experiment,)`` measured lift in lift units (KPI / ``unit``).
         standard_error: ``(experiment,)`` in lift units.
         unit: KPI units per lift unit, so the likelihood works on numbers near one.
+        frequency: ``(experiment, geo, window, rf_channel)`` the reach & frequency
+            channels' frequency over the same windows, or ``None`` without them.
     """
 
     media: np.ndarray
@@ -62,6 +64,7 @@ class LiftInputs:
     observed: np.ndarray
     standard_error: np.ndarray
     unit: float
+    frequency: np.ndarray | None = None
 
     @property
     def n_experiments(self) -> int:

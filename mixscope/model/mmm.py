@@ -336,7 +336,11 @@ def implied_lift(params: Mapping[str, Array], lift: LiftInputs, config: ModelCon
     n_experiments, n_geos, width, n_channels = lift.media.shape
     both = jnp.concatenate([jnp.asarray(lift.media), jnp.asarray(lift.counterfactual)], axis=0)
     # saturated_media works on (geo, time, channel); experiments × geos are a batch of "geos".
-    saturated = saturated_media(params, both.reshape(-1, width, n_channels), config)
+    both = both.reshape(-1, width, n_channels)
+    if config.rf_channels:  # a test changes reach at the historical frequency
+        frequency = np.concatenate([lift.frequency] * 2).reshape(-1, width, len(config.rf_channels))
+        both = frequency_weighted_last(params, both, frequency, config.rf_channels)
+    saturated = saturated_media(params, both, config)
     saturated = saturated.reshape(2, n_experiments, n_geos, width, n_channels)
     difference = (saturated[0] - saturated[1]).sum(axis=2)  # (experiment, geo, channel)
     channel = jnp.asarray(lift.channel)

@@ -184,18 +184,45 @@ def test_optimal_frequency_maximises_hill_over_frequency():
     assert optimal_frequency(np.array([3.0, 0.2]), np.array([0.8, 2.0])).tolist() == [1.0, 1.0]
 
 
-def test_lift_tests_and_the_ridge_engine_refuse_rf_channels_by_name(project):
-    from mixscope.calibration.lift import build_lift_inputs
+def test_the_ridge_engine_refuses_rf_channels_by_name(project):
     from mixscope.ridge.problem import build_problem
 
     folder, raw, _ = project
     spec = parse_spec(raw, base_dir=folder)
-    dataset, _ = load_dataset(spec)
     with pytest.raises(SpecError, match=r"reach & frequency channels yet \(\[channels.video\]"):
-        build_problem(spec, dataset, "search")
-    scaling, inputs, _ = prepare(spec, dataset)
-    with pytest.raises(SpecError, match=r"Lift tests with reach & frequency channels \(video\)"):
-        build_lift_inputs((), dataset, scaling, inputs)
+        build_problem(spec, load_dataset(spec)[0], "search")
+
+
+def test_a_lift_test_on_an_rf_channel_changes_reach_at_the_historical_frequency(project):
+    """The model-implied lift equals the model's outcome with the test's reach minus without it."""
+    from mixscope.calibration.experiments import Experiment
+    from mixscope.calibration.lift import build_lift_inputs, media_per_spend, spend_delta_cells
+    from mixscope.model.mmm import implied_lift
+
+    folder, raw, _ = project
+    spec = parse_spec(raw, base_dir=folder)
+    dataset, _ = load_dataset(spec)
+    scaling, inputs, config = prepare(spec, dataset)
+    c = spec.channel_names.index("video")
+    live = np.flatnonzero(dataset.spend[0, :, c] > 0)
+    window = live[(live > 20) & (live < 80)][:4]
+    cut = -0.5 * float(dataset.spend[0, window, c].sum())
+    day = dataset.dates.astype("datetime64[D]")
+    test = Experiment("video", day[window[0]], day[window[-1]], cut, -1000.0, 100.0)
+    lift = build_lift_inputs([test], dataset, scaling, inputs)
+    assert lift.frequency is not None and lift.frequency.shape[-1] == 1
+    params = {name: np.asarray(site["value"]) for name, site in
+              handlers.trace(handlers.seed(mmm_model, 2)).get_trace(inputs, config).items()}
+    implied = float(np.asarray(implied_lift(params, lift, config))[0]) * lift.unit
+    # Direct: the whole history as observed minus the same history without the cut (more reach there).
+    cells = spend_delta_cells(test, dataset)
+    delta = cells[0] * media_per_spend(dataset, c, cells != 0)
+    without = inputs.media.copy()
+    without[0, : dataset.n_times, c] -= delta / scaling.media_scale[0, c]
+    observed = np.asarray(expected_kpi(params, inputs, config)["media"])[0, :, c].sum()
+    uncut = np.asarray(expected_kpi(params, inputs, config, media=without)["media"])[0, :, c].sum()
+    assert implied < 0
+    np.testing.assert_allclose(implied, (observed - uncut) * scaling.kpi_scale[0], rtol=1e-3)
 
 
 # --------------------------------------------------------------------------- a fit
