@@ -270,6 +270,16 @@ def test_surface_and_plan_move_rf_channels_by_spend_at_the_historical_frequency(
     assert "reach_frequency" in result["units"]
     plan = optimize(surface, starts=2, near_optimal_tolerance=None)
     assert any("Reach & frequency channels video" in note for note in plan.notes)
+    from typer.testing import CliRunner
+
+    from mixscope.cli import app
+
+    spend = surface.reference_spend["video"] * 1.2
+    shown = CliRunner().invoke(app, ["whatif", str(run_dir), "--spend", f"video={spend:.0f}"],
+                               catch_exceptions=False)
+    assert shown.exit_code == 0, shown.output
+    assert "Reach & frequency channels video: reach & frequency, planned by spend at the historical" in (
+        " ".join(shown.stdout.split()))
 
 
 def test_cli_and_report_list_the_optimal_frequency(rf_run):
