@@ -22,6 +22,7 @@ from mixscope.spec_terms import (
     TreatmentSpec,
     parse_events,
     parse_holidays,
+    parse_reach_frequency,
     parse_treatments,
     terms_to_dict,
     treatments_to_dict,
@@ -84,6 +85,13 @@ class ChannelSpec:
     saturation: str = "hill"
     roi_prior: PriorSpec | None = None
     coefficient_prior: PriorSpec | None = None
+    # A reach & frequency channel (mixscope.model.reach_frequency): both set, or neither.
+    reach: str | None = None
+    frequency: str | None = None
+
+    @property
+    def is_rf(self) -> bool:
+        return self.reach is not None
 
 
 @dataclass(frozen=True)
@@ -168,6 +176,11 @@ class RunSpec:
     @property
     def channel_names(self) -> tuple[str, ...]:
         return tuple(channel.name for channel in self.channels)
+
+    @property
+    def rf_channels(self) -> tuple[ChannelSpec, ...]:
+        """The reach & frequency channels, in spec order."""
+        return tuple(channel for channel in self.channels if channel.is_rf)
 
     def with_sampler(self, **overrides: Any) -> RunSpec:
         """Return a copy with sampler settings replaced (CLI overrides)."""
@@ -436,8 +449,10 @@ def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec
     section = f"channels.{name}"
     allowed = {
         "spend", "exposure", "adstock", "max_lag", "saturation", "roi_prior", "coefficient_prior",
+        "reach", "frequency",
     }
     _check_keys(raw, allowed, f"[{section}]", where)
+    reach, frequency = parse_reach_frequency(raw, section, where)
     if "spend" not in raw:
         raise SpecError(f"{where}: [{section}] needs `spend = \"COLUMN\"` naming its spend column.")
     spend = _expect(raw["spend"], str, "spend", section, where)
@@ -455,7 +470,8 @@ def _parse_channel(name: str, raw: Mapping[str, Any], where: str) -> ChannelSpec
             f"{where}: [{section}] sets both roi_prior and coefficient_prior; keep one "
             "(roi_prior is recommended: it is in business units)."
         )
-    return ChannelSpec(name, spend, exposure, adstock, max_lag, saturation, roi_prior, coefficient_prior)
+    return ChannelSpec(name, spend, exposure, adstock, max_lag, saturation, roi_prior, coefficient_prior,
+                       reach, frequency)
 
 
 def _parse_transforms(raw: Mapping[str, Any], section: str, where: str) -> tuple[str, str, int]:
@@ -554,6 +570,8 @@ def _spec_to_dict(spec: RunSpec) -> dict[str, Any]:
     for channel in spec.channels:
         entry = {key: value for key, value in asdict(channel).items() if value is not None}
         entry.pop("name")
+        if channel.is_rf:  # its saturation is the frequency Hill: the spec refuses `saturation` there
+            entry.pop("saturation")
         channels[channel.name] = entry
     out = {
         "data": data,

@@ -1,4 +1,5 @@
-"""The spec's non-media terms: holidays, events and treatments (price, promotions, distribution).
+"""The spec's non-media terms: holidays, events and treatments (price, promotions, distribution);
+and a paid channel's reach & frequency columns (:func:`parse_reach_frequency`).
 
 Parsed as strictly as the rest of the spec (:mod:`mixscope.spec` calls in here): an
 unknown key, a value of the wrong type or an unknown holiday country is an error naming
@@ -211,6 +212,39 @@ def _parse_normal_prior(raw: Any, section: str, where: str) -> NormalPrior:
             f"{where}: [{section}] `prior` needs a finite mean and a positive sd, got {dict(raw)!r}."
         )
     return NormalPrior(float(mean), float(sd))
+
+
+def parse_reach_frequency(raw: Mapping[str, Any], section: str, where: str) -> tuple[str | None, str | None]:
+    """A channel's ``reach`` and ``frequency`` columns: both or neither, never with ``exposure``.
+
+    Such a channel's diminishing returns are the Hill curve of its frequency
+    (:mod:`mixscope.model.reach_frequency`), so it takes no ``saturation`` either.
+    """
+    given = [key for key in ("reach", "frequency") if key in raw]
+    if not given:
+        return None, None
+    if len(given) == 1:
+        [key] = given
+        missing = "frequency" if key == "reach" else "reach"
+        raise SpecError(
+            f"{where}: [{section}] sets `{key}` but not `{missing}`: a reach & frequency channel needs "
+            f"both columns (reach = \"COLUMN\", frequency = \"COLUMN\"); drop `{key}` for a plain spend "
+            "channel."
+        )
+    for key in given:
+        if not isinstance(raw[key], str):
+            raise SpecError(f"{where}: [{section}] `{key}` must be str, got {raw[key]!r}.")
+    if "exposure" in raw:
+        raise SpecError(
+            f"{where}: [{section}] sets both `exposure` and `reach`/`frequency`: exposure and reach & "
+            "frequency are exclusive (reach x frequency is the channel's exposure); keep one of them."
+        )
+    if "saturation" in raw:
+        raise SpecError(
+            f"{where}: [{section}] sets `saturation` on a reach & frequency channel: its diminishing "
+            "returns are the Hill curve of frequency (mixscope.model.reach_frequency); drop `saturation`."
+        )
+    return raw["reach"], raw["frequency"]
 
 
 def terms_to_dict(holidays: HolidaySpec | None, events: tuple[str, ...]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ EXPOSURE_SUFFIXES = ("_impressions", "_impression", "_exposure", "_grps")
 ROBYN_EXPOSURE_SUFFIXES = ("_I", "_P")
 # Organic media (no spend): a name starting with one of these (Meridian's ``Organic_channel0_impression``).
 ORGANIC_PREFIXES = ("organic_",)
-# Meridian's reach-and-frequency channels: not modelled yet.
+# Meridian's reach-and-frequency channels: CHANNEL_reach with CHANNEL_frequency (and CHANNEL_spend).
 REACH_FREQUENCY_SUFFIXES = ("_reach", "_frequency")
 
 
@@ -95,6 +95,8 @@ class Starter:
         lines.append(f"channels ({len(self.spec['channels'])}):")
         for name, channel in self.spec["channels"].items():
             exposure = f", exposure {channel['exposure']}" if "exposure" in channel else ""
+            if "reach" in channel:
+                exposure = f", reach {channel['reach']}, frequency {channel['frequency']} (reach & frequency)"
             lines.append(f"  {name}: spend {channel['spend']}{exposure}")
         controls = data["controls"]
         for name, organic in self.spec.get("organic", {}).items():
@@ -278,20 +280,52 @@ def _channels(
             "or map them: --channel tv=TV_COLUMN, or --spend-suffix SUFFIX (e.g. _cost)."
         )
     exposure = _exposure(names, spend, said, roles)
+    reach_frequency = _reach_frequency(names, spend, exposure, said, roles, ignored)
     for name in names:
         stem = _strip_suffix(name, REACH_FREQUENCY_SUFFIXES, exact=False)
         if stem is not None and roles.free(name):
             inputs = "spend and exposure" if stem in exposure else "spend"
             modelled = f"'{stem}' is modelled from its {inputs}" if stem in spend else "left out"
-            ignored[name] = f"reach and frequency columns are not supported yet ({modelled})"
+            ignored[name] = (f"a reach or frequency column needs its pair (CHANNEL_reach and "
+                             f"CHANNEL_frequency) and a CHANNEL_spend ({modelled})")
             roles.claim(name, "ignored")
     position = {name: i for i, name in enumerate(names)}
     channels = {}
     for channel in sorted(spend, key=lambda c: position[spend[c]]):
         channels[channel] = {"spend": spend[channel]}
-        if channel in exposure:
+        if channel in reach_frequency:
+            channels[channel].update(reach_frequency[channel])
+        elif channel in exposure:
             channels[channel]["exposure"] = exposure[channel]
     return channels
+
+
+def _reach_frequency(
+    names: Sequence[str], spend: Mapping[str, str], exposure: Mapping[str, str], said: _Said,
+    roles: _Roles, ignored: dict[str, str],
+) -> dict[str, dict[str, str]]:
+    """Channels with a ``CHANNEL_reach`` and ``CHANNEL_frequency`` pair: reach & frequency channels.
+
+    Reach x frequency is the channel's exposure, so a guessed exposure column of the
+    same channel is left out (the spec refuses both); one the user mapped is kept,
+    and the pair is then left out.
+    """
+    out = {}
+    for channel in spend:
+        reach, frequency = f"{channel}_reach", f"{channel}_frequency"
+        if not (reach in names and frequency in names and roles.free(reach) and roles.free(frequency)):
+            continue
+        if channel in said.exposure:
+            continue  # the user's own exposure mapping wins
+        column = exposure.get(channel)
+        roles.claim(reach, f"the reach of channel '{channel}'")
+        roles.claim(frequency, f"the frequency of channel '{channel}'")
+        if column is not None:
+            ignored[column] = (f"reach x frequency is the exposure of '{channel}' (a reach & frequency "
+                               "channel), so its impressions are not used again")
+            roles.taken[column] = "ignored"
+        out[channel] = {"reach": reach, "frequency": frequency}
+    return out
 
 
 def _exposure(

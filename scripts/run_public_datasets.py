@@ -48,6 +48,7 @@ def run(name: str) -> dict:
         "non_media": summary.get("non_media", {}),  # holidays, events, treatments
         "organic_contribution_share": summary.get("organic_contribution_share", {}),  # no spend, no ROI
         "baseline_share": summary.get("baseline_share"),
+        "reach_frequency": summary.get("reach_frequency", {}),  # R&F channels' frequencies
     }
 
 
@@ -88,6 +89,7 @@ def render(results: dict) -> str:
             lo, hi = share["ci_90"]
             lines.append(f"| {name} (organic) | no spend | | | {share['mean']:.1%} [{lo:.1%}, {hi:.1%}] |")
         lines += _non_media_table(r.get("non_media") or {})
+        lines += _frequency_table(r.get("reach_frequency") or {})
         if r["warnings"]:
             lines += ["", "Warnings:", *[f"- {w}" for w in r["warnings"]]]
         lines.append("")
@@ -104,6 +106,21 @@ def _non_media_table(non_media: dict) -> list[str]:
         lo, hi = entry["contribution"]["ci_90"]
         lines.append(f"| {kind}: {name} | {entry['contribution']['mean']:.3g} | [{lo:.3g}, {hi:.3g}] | "
                      f"{entry['share']['mean']:.2%} |")
+    return lines
+
+
+def _frequency_table(channels: dict) -> list[str]:
+    """Reach & frequency channels: the historical frequency plans use and the ROI-maximising one."""
+    if not channels:
+        return []
+    lines = ["", "Reach & frequency channels are planned by spend at the historical frequency.", "",
+             "| R&F channel | historical frequency | optimal frequency | 90% interval |",
+             "| --- | ---: | ---: | ---: |"]
+    for name, entry in channels.items():
+        optimal = entry["optimal_frequency"]
+        lo, hi = optimal["ci_90"]
+        lines.append(f"| {name} | {entry['historical_frequency']:.2f} | {optimal['median']:.2f} | "
+                     f"[{lo:.2f}, {hi:.2f}] |")
     return lines
 
 

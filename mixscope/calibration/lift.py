@@ -103,20 +103,22 @@ def experiment_changes(
 
 def stack_changes(
     changes: Sequence[_Change], media: np.ndarray, kpi_scale: np.ndarray, tail: int,
-    observed: np.ndarray, standard_error: np.ndarray,
+    observed: np.ndarray, standard_error: np.ndarray, frequency: np.ndarray | None = None,
 ) -> LiftInputs:
     """Slice ``media`` ``(geo, time + tail, channel)`` around each change into :class:`LiftInputs`.
 
     A slice runs from ``tail - 1`` periods before the window (the adstock's
     memory) to ``tail - 1`` after it (its carryover); outside it the two media
     paths give identical adstock, so the lift is exact. Periods before the data
-    are zero, as in the model.
+    are zero, as in the model. ``frequency`` ``(geo, time + tail, rf_channel)`` (reach &
+    frequency channels) is sliced alike: a test changes reach at the historical frequency.
     """
     reach = tail - 1
     width = max(change.last - change.first + 1 for change in changes) + 2 * reach
     n_geos, n_padded, n_channels = media.shape
     actual = np.zeros((len(changes), n_geos, width, n_channels))
     counterfactual = np.zeros_like(actual)
+    windows = None if frequency is None else np.zeros((len(changes), n_geos, width, frequency.shape[-1]))
     for i, change in enumerate(changes):
         low = change.first - reach
         high = min(change.last + reach, n_padded - 1)
@@ -126,6 +128,8 @@ def stack_changes(
         actual[i, :, target, change.channel] = change.with_test[:, source]
         counterfactual[i, :, target] = actual[i, :, target]
         counterfactual[i, :, target, change.channel] = change.without[:, source]
+        if windows is not None:
+            windows[i, :, target] = frequency[:, source]
     unit = float(kpi_scale.sum())
     weight = np.stack([change.geo_mask * kpi_scale for change in changes]) / unit
     return LiftInputs(
@@ -136,6 +140,7 @@ def stack_changes(
         observed=(np.asarray(observed, dtype=float) / unit).astype(np.float32),
         standard_error=(np.asarray(standard_error, dtype=float) / unit).astype(np.float32),
         unit=unit,
+        frequency=None if windows is None else windows.astype(np.float32),
     )
 
 
@@ -151,4 +156,5 @@ def build_lift_inputs(
         inputs.tail,
         np.array([e.incremental_kpi for e in experiments]),
         np.array([e.standard_error for e in experiments]),
+        None if inputs.frequency is None else np.asarray(inputs.frequency, dtype=float),
     )

@@ -180,7 +180,8 @@ def next_test(
         return NextTestReport((), weeks, report_change, labels[current], _units(run))
     zeros = np.zeros(len(changes))
     media = np.asarray(inputs.media, float)
-    lift = stack_changes(changes, media, scaling.kpi_scale, inputs.tail, zeros, zeros)
+    frequency = None if inputs.frequency is None else np.asarray(inputs.frequency, float)
+    lift = stack_changes(changes, media, scaling.kpi_scale, inputs.tail, zeros, zeros, frequency)
     implied = posterior_lift(draws, lift, config)  # (draw, candidate) KPI units
     noise = _residual_sd(run, scaling.kpi_scale, keep)
 

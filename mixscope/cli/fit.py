@@ -138,6 +138,7 @@ def _print_fit(summary: dict[str, Any], run_dir: Path) -> None:
             f"{share['mean']:.1%}",
         )
     print_table(table)
+    _print_frequency(summary)
     prior_driven = [name for name in summary["channels"] if name in summary.get("prior_driven", ())]
     if prior_driven:
         out.print(Text(
@@ -157,6 +158,21 @@ def _print_fit(summary: dict[str, Any], run_dir: Path) -> None:
         f"divergences {d['divergences']}, R² {d['r2']:.3f}, MAPE {d['mape']:.1%}, "
         f"holdout MAPE {holdout}. Fit took {summary['fit_seconds']:.1f} s. Saved to {run_dir}.",
     ))
+
+
+def _print_frequency(summary: dict[str, Any]) -> None:
+    """Reach & frequency channels: the historical frequency plans use, and the ROI-maximising one."""
+    channels = summary.get("reach_frequency", {})
+    if not channels:
+        return
+    table = Table(title="Reach & frequency: planned by spend at the historical frequency")
+    for column in ("channel", "historical frequency", "optimal frequency", "90% interval"):
+        table.add_column(column, justify="left" if column == "channel" else "right")
+    for name, entry in channels.items():
+        optimal = entry["optimal_frequency"]
+        table.add_row(name, f"{entry['historical_frequency']:.2f}", f"{optimal['median']:.2f}",
+                      f"[{optimal['ci_90'][0]:.2f}, {optimal['ci_90'][1]:.2f}]")
+    print_table(table)
 
 
 def _print_ridge(summary: dict[str, Any], run_dir: Path, holdout: str) -> None:

@@ -100,6 +100,9 @@ def whatif(
         f"probability this plan beats the historical one: {result['prob_beats_baseline_plan']:.0%}"
     )
     out.print("\n".join(extrapolation_lines(result["extrapolation"])))
+    if "reach_frequency" in result["units"]:  # which frequency the what-if assumes
+        out.print(f"Reach & frequency channels {result['units']['reach_frequency']}.",
+                  markup=False, highlight=False)
     if "scenario_inputs" in result:
         out.print("\n".join(scenario_input_lines(result["scenario_inputs"])))
 

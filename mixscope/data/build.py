@@ -66,7 +66,7 @@ def build_dataset(frame: pd.DataFrame, spec: RunSpec) -> Dataset:
         control_names=data.controls,
         kpi=cube(["kpi"])[..., 0],
         spend=cube([channel.spend for channel in spec.channels]),
-        media=cube([channel.exposure or channel.spend for channel in spec.channels]),
+        media=cube([channel.reach or channel.exposure or channel.spend for channel in spec.channels]),
         controls=cube(data.controls),
         revenue_per_kpi=revenue_per_kpi,
         population=population,
@@ -76,6 +76,8 @@ def build_dataset(frame: pd.DataFrame, spec: RunSpec) -> Dataset:
         organic_names=spec.organic_names,
         organic=cube([organic.column for organic in spec.organic]) if spec.organic else None,
         term_columns=(*data.events, *(treatment.column for treatment in spec.treatments)),
+        rf_names=tuple(channel.name for channel in spec.rf_channels),
+        frequency=cube([channel.frequency for channel in spec.rf_channels]) if spec.rf_channels else None,
     )
 
 

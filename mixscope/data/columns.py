@@ -31,7 +31,8 @@ class ColumnRole:
     """
 
     column: str
-    # date, geo, kpi, spend, exposure, organic, control, population, revenue_per_kpi, event, treatment
+    # date, geo, kpi, spend, exposure, reach, frequency, organic, control, population, revenue_per_kpi,
+    # event, treatment
     kind: str
     what: str
     key: str
@@ -60,6 +61,11 @@ def column_roles(spec: RunSpec) -> tuple[ColumnRole, ...]:
                 channel.exposure, "exposure", f"exposure {what}", f"`exposure` in {where}",
                 channel.exposure,
             ))
+        if channel.is_rf:  # a reach & frequency channel (mixscope.model.reach_frequency)
+            roles += [
+                ColumnRole(column, kind, f"{kind} {what}", f"`{kind}` in {where}", column)
+                for kind, column in (("reach", channel.reach), ("frequency", channel.frequency))
+            ]
     roles += [
         ColumnRole(organic.column, "organic", f"volume of organic channel '{organic.name}'",
                    f"`column` in [organic.{organic.name}]", organic.column)

@@ -26,8 +26,9 @@ class Dataset:
         control_names: control column names in spec order.
         kpi: ``(geo, time)`` KPI in its own units (revenue or conversions).
         spend: ``(geo, time, channel)`` spend in currency.
-        media: ``(geo, time, channel)`` the media input to transforms: the exposure
-            column where the spec names one, otherwise the spend.
+        media: ``(geo, time, channel)`` the media input to transforms: the reach column of
+            a reach & frequency channel, the exposure column where the spec names one,
+            otherwise the spend.
         controls: ``(geo, time, control)`` raw control values.
         revenue_per_kpi: ``(geo, time)`` currency per KPI unit (ones for revenue KPIs).
         population: ``(geo,)`` population, or ``None`` when not given.
@@ -38,6 +39,8 @@ class Dataset:
         organic: ``(geo, time, organic)`` organic media volumes.
         term_columns: the event and treatment columns (:mod:`mixscope.model.terms` reads them
             from ``frame``); part of :meth:`content_hash`.
+        rf_names: reach & frequency channel names in spec order (mixscope.model.reach_frequency).
+        frequency: ``(geo, time, rf_channel)`` their average frequency (their reach is in ``media``).
     """
 
     dates: np.ndarray
@@ -55,6 +58,8 @@ class Dataset:
     organic_names: tuple[str, ...] = ()
     organic: np.ndarray | None = None
     term_columns: tuple[str, ...] = ()
+    rf_names: tuple[str, ...] = ()
+    frequency: np.ndarray | None = None
 
     @property
     def n_geos(self) -> int:
@@ -92,4 +97,7 @@ class Dataset:
             for column in self.term_columns:
                 # Events are labels, treatments numbers: the repr of the values is exact for both.
                 digest.update(repr(self.frame[column].tolist()).encode())
+        if self.rf_names:  # only then, so data without reach & frequency keeps its hash
+            digest.update(repr(self.rf_names).encode())
+            digest.update(np.ascontiguousarray(self.frequency, dtype=np.float64).tobytes())
         return digest.hexdigest()

@@ -27,6 +27,7 @@ from mixscope.data.findings import (
     listing,
     plural,
 )
+from mixscope.data.reach_frequency import check_reach_frequency
 from mixscope.spec import RunSpec
 from mixscope.stats import variance_inflation
 
@@ -100,6 +101,8 @@ _EMPTY_ADVICE = {
     "geo": "Every row needs a geo: fill them in or remove those rows.",
     "spend": "Fill in the values (use 0 for periods with no spend) or remove those periods.",
     "exposure": "Fill in the values (use 0 for periods with no exposure) or remove those periods.",
+    "reach": "Fill in the values (use 0 for periods the channel did not run) or remove those periods.",
+    "frequency": "Fill in the values (any value where reach is 0) or remove those periods.",
 }
 _MALFORMED = {
     "date": (
@@ -369,6 +372,7 @@ _CONSTANT_ADVICE = {
              "spec or fix the source data.",
     "exposure": "so its effect cannot be separated from the baseline: remove `exposure` from the "
                 "channel in the spec or fix the source data.",
+    "reach": "so its effect cannot be separated from the baseline: fix the source data or drop the channel.",
     "organic": "so its effect cannot be separated from the baseline: remove its [organic.NAME] section "
                "or fix the source data.",
     "kpi": "so there is nothing to explain: check that `kpi` in [data] names the right column "
@@ -383,7 +387,7 @@ def _check_constant(table: _Table) -> list[Finding]:
         if values.nunique() != 1:
             continue  # varies, or nothing readable (already reported)
         value = values.iloc[0]
-        if role.kind in ("spend", "exposure") and value == 0:
+        if role.kind in ("spend", "exposure", "reach") and value == 0:
             code, problem = f"zero_{role.kind}", "is zero in every row"
             advice = ("so the channel has no variation to learn from: remove the channel from "
                       "the spec or fix the source data.")
@@ -544,6 +548,7 @@ _CHECKS: tuple[Callable[[_Table], list[Finding]], ...] = (
     _check_signs,
     _check_constant,
     _check_population,
+    lambda table: check_reach_frequency(table, _rows_finding),
     _check_collinearity,
     _check_control_tracks_spend,
     _check_outliers,

@@ -17,13 +17,14 @@ from mixscope.metrics import MROI_STEP
 from mixscope.model.inputs import LiftInputs, ModelInputs
 from mixscope.model.mmm import ModelConfig, expected_kpi, implied_lift
 from mixscope.model.organic import ORGANIC_SITES, organic_contribution
+from mixscope.model.reach_frequency import RF_SITES
 from mixscope.model.terms import TERM_SITES
 from mixscope.transforms.registry import transform_sites
 
 # Sites a draw needs for evaluation; offsets and hyper-parameters are folded in.
 EVALUATION_SITES = (
     "intercept", "trend", "seasonality", "control_coef", *transform_sites(), "beta_media",
-    *TERM_SITES.values(), *ORGANIC_SITES,
+    *TERM_SITES.values(), *ORGANIC_SITES, *RF_SITES,
 )
 
 

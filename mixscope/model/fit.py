@@ -29,6 +29,7 @@ from mixscope.model.inputs import ModelInputs, Scaling, build_inputs, compute_sc
 from mixscope.model.mmm import ModelConfig, build_config, mmm_model
 from mixscope.model.organic import organic_coords, organic_dims
 from mixscope.model.organic_summary import organic_entries
+from mixscope.model.reach_frequency import rf_coords, rf_dims, rf_summary
 from mixscope.model.terms import TERM_SITES, summary_section, term_coords
 from mixscope.spec import RunSpec
 from mixscope.transforms.registry import kinds, site_dims
@@ -144,6 +145,9 @@ def sample(
     if inputs.organic is not None:
         summary |= organic_entries(inputs.organic, flatten_draws(samples), evaluation, scaling.kpi_scale,
                                    dataset.organic)
+    if config.rf_channels:
+        summary |= rf_summary(dataset.rf_names, draws, dataset.media[..., np.array(config.rf_channels)],
+                              dataset.frequency)
     return Posterior(idata, evaluation, diagnostics, summary, fit_seconds)
 
 
@@ -174,6 +178,7 @@ _DIMS = {
     "noise_sd": ["geo"],
     **{site: [kind] for kind, site in TERM_SITES.items()},
     **organic_dims(),
+    **rf_dims(),
 }
 
 
@@ -199,6 +204,7 @@ def to_inference_data(
         "experiment": np.arange(inputs.lift.n_experiments if inputs.lift is not None else 0),
         **term_coords(inputs.terms),
         **organic_coords(inputs.organic),
+        **rf_coords(dataset.rf_names),
     }
     dims = {name: _DIMS.get(name, []) for name in samples}
     dims["kpi"] = ["geo", "time"]

@@ -53,6 +53,8 @@ class LiftInputs:
         observed: ``(experiment,)`` measured lift in lift units (KPI / ``unit``).
         standard_error: ``(experiment,)`` in lift units.
         unit: KPI units per lift unit, so the likelihood works on numbers near one.
+        frequency: ``(experiment, geo, window, rf_channel)`` the reach & frequency
+            channels' frequency over the same windows, or ``None`` without them.
     """
 
     media: np.ndarray
@@ -62,6 +64,7 @@ class LiftInputs:
     observed: np.ndarray
     standard_error: np.ndarray
     unit: float
+    frequency: np.ndarray | None = None
 
     @property
     def n_experiments(self) -> int:
@@ -89,6 +92,9 @@ class ModelInputs:
             model is exactly the one without them.
         organic: organic media (no spend), or ``None`` (the model is then exactly
             the one without: :mod:`mixscope.model.organic`).
+        frequency: ``(geo, time + tail, rf_channel)`` average frequency of the reach &
+            frequency channels (their reach is in ``media``), zero in the tail; ``None``
+            without them (:mod:`mixscope.model.reach_frequency`).
     """
 
     media: np.ndarray
@@ -104,6 +110,7 @@ class ModelInputs:
     lift: LiftInputs | None = None
     terms: tuple[TermBlock, ...] = ()
     organic: OrganicInputs | None = None
+    frequency: np.ndarray | None = None
 
 
 def compute_scaling(dataset: Dataset) -> Scaling:
@@ -177,6 +184,9 @@ def build_inputs(
         tail=tail,
         terms=build_terms(dataset, spec, scaling.kpi_scale),
         organic=organic_inputs(dataset, spec, scaling.kpi_scale),
+        frequency=None if dataset.frequency is None else np.concatenate(
+            [dataset.frequency, np.zeros((dataset.n_geos, tail, dataset.frequency.shape[-1]))], axis=1
+        ).astype(np.float32),
     )
 
 

@@ -23,6 +23,7 @@ from jax import Array
 from mixscope.data.dataset import Dataset
 from mixscope.model.inputs import LiftInputs, ModelInputs, default_roi_prior
 from mixscope.model.organic import organic_contribution, sample_organic
+from mixscope.model.reach_frequency import RF_KIND, frequency_weighted, frequency_weighted_last, sample_rf
 from mixscope.model.terms import sample_terms, terms_effect
 from mixscope.spec import RunSpec
 from mixscope.transforms.adstock import apply_adstock
@@ -73,6 +74,7 @@ class ModelConfig:
     coefficient_prior: np.ndarray  # (len(coefficient_channels), 2)
     priors: MediaPriors = DEFAULT_PRIORS
     trend: str = "linear"  # the spec's [model] trend: "smooth" gives the drift a random-walk prior
+    rf_channels: tuple[int, ...] = ()  # reach & frequency channels (mixscope.model.reach_frequency)
 
     @property
     def is_geo(self) -> bool:
@@ -108,7 +110,8 @@ def build_config(spec: RunSpec, dataset: Dataset) -> ModelConfig:
     default = default_roi_prior(dataset)
     for index, channel in enumerate(spec.channels):
         adstock_keys.setdefault((channel.adstock, channel.max_lag), []).append(index)
-        saturation_keys.setdefault(channel.saturation, []).append(index)
+        # An R&F channel's diminishing returns are its frequency Hill, before the adstock.
+        saturation_keys.setdefault(RF_KIND if channel.is_rf else channel.saturation, []).append(index)
         if channel.coefficient_prior is not None:
             coef_channels.append(index)
             coef_prior.append(channel.coefficient_prior.lognormal_params())
@@ -129,6 +132,7 @@ def build_config(spec: RunSpec, dataset: Dataset) -> ModelConfig:
         coefficient_prior=np.array(coef_prior, dtype=np.float32).reshape(-1, 2),
         priors=DEFAULT_PRIORS,
         trend=spec.model.trend,
+        rf_channels=tuple(index for index, channel in enumerate(spec.channels) if channel.is_rf),
     )
 
 
@@ -206,6 +210,8 @@ def _adstock(params, media, group: ChannelGroup, idx, config: ModelConfig) -> Ar
 
 
 def _saturate(params, media, group: ChannelGroup) -> Array:
+    if group.kind == RF_KIND:  # reach x Hill(frequency), adstocked: no saturation after
+        return media
     # One group per saturation kind (build_config), so its sites are the group's channels in order.
     kind = SATURATION[group.kind]
     return kind.apply_jax(media, [params[parameter.site] for parameter in kind.parameters], channel_axis=0)
@@ -226,6 +232,8 @@ def expected_kpi(
         in scaled KPI units; the expected KPI is ``baseline + media[:, :time].sum(-1)``.
     """
     media = inputs.media if media is None else media
+    if config.rf_channels:  # reach at the historical frequency (mixscope.model.reach_frequency)
+        media = frequency_weighted_last(params, media, inputs.frequency, config.rf_channels)
     return {
         "baseline": baseline(params, inputs),
         "media": media_contribution(params, saturated_media(params, media, config)),
@@ -328,7 +336,11 @@ def implied_lift(params: Mapping[str, Array], lift: LiftInputs, config: ModelCon
     n_experiments, n_geos, width, n_channels = lift.media.shape
     both = jnp.concatenate([jnp.asarray(lift.media), jnp.asarray(lift.counterfactual)], axis=0)
     # saturated_media works on (geo, time, channel); experiments × geos are a batch of "geos".
-    saturated = saturated_media(params, both.reshape(-1, width, n_channels), config)
+    both = both.reshape(-1, width, n_channels)
+    if config.rf_channels:  # a test changes reach at the historical frequency
+        frequency = np.concatenate([lift.frequency] * 2).reshape(-1, width, len(config.rf_channels))
+        both = frequency_weighted_last(params, both, frequency, config.rf_channels)
+    saturated = saturated_media(params, both, config)
     saturated = saturated.reshape(2, n_experiments, n_geos, width, n_channels)
     difference = (saturated[0] - saturated[1]).sum(axis=2)  # (experiment, geo, channel)
     channel = jnp.asarray(lift.channel)
@@ -387,10 +399,16 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
                 lags = np.array(config.lags_of(kind.name), dtype=np.float32)
                 value = numpyro.deterministic(parameter.site, value * (lags - 1.0))
             params[parameter.site] = value
+    channel_media = _channel_first(inputs.media)
+    if config.rf_channels:  # reach x Hill(frequency) (mixscope.model.reach_frequency)
+        params.update(sample_rf(len(config.rf_channels)))
+        channel_media = frequency_weighted(
+            params, channel_media, _channel_first(inputs.frequency), config.rf_channels
+        )
 
     # Geo variation of media effects around the national effect (log scale).
     # Channel-major (channel, geo, time + tail): see mixscope.transforms.
-    saturated = saturated_by_channel(params, _channel_first(inputs.media), config)
+    saturated = saturated_by_channel(params, channel_media, config)
     if config.is_geo:
         geo_sd = numpyro.sample("media_geo_sd", dist.LogNormal(-2.0, 0.8).expand([n_channels]))
         geo_offset = numpyro.sample(

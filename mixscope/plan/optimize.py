@@ -263,6 +263,8 @@ def optimize(
         held = [*surface.inputs.organic, *surface.inputs.treatments]
         notes.append(f"{', '.join(held)}: held as the reference window had them (organic media and "
                      "treatments are never budget); set them in a what-if.")
+    if "reach_frequency" in surface.units:  # say which frequency the plan assumes
+        notes.append(f"Reach & frequency channels {surface.units['reach_frequency']}.")
     if not solution.converged:
         notes.append(f"The optimiser did not report convergence ({solution.message}); the plan is the best "
                      "feasible one found and satisfies every constraint.")

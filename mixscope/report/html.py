@@ -308,8 +308,24 @@ def _roi_section(ctx: _Context) -> Section:
         "ROI is the return per unit of all past spend; marginal ROI the return on the next unit. "
         + ("Below the dashed line at 1 a channel returns less than it costs." if revenue else "") + note,
         (figures.roi_mroi(summary["roi"], summary["mroi"], summary["roi_units"], revenue, prior_driven),),
-        body=_table(("channel", "ROI", "90% interval", "mROI", "90% interval", "evidence"), rows),
+        body=_table(("channel", "ROI", "90% interval", "mROI", "90% interval", "evidence"), rows)
+        + _frequency_table(summary),
     )
+
+
+def _frequency_table(summary: dict) -> str:
+    """Reach & frequency channels: the historical frequency plans use, and the ROI-maximising one."""
+    channels = summary.get("reach_frequency", {})
+    if not channels:
+        return ""
+    rows = [
+        (name, f"{entry['historical_frequency']:.2f}", f"{entry['optimal_frequency']['median']:.2f}",
+         "[{:.2f}, {:.2f}]".format(*entry["optimal_frequency"]["ci_90"]))
+        for name, entry in channels.items()
+    ]
+    note = html.escape(summary.get("reach_frequency_note", ""))
+    header = ("channel", "historical frequency", "optimal frequency", "90% interval")
+    return f"<p>{note}</p>" + _table(header, rows)
 
 
 def _curves_section(ctx: _Context) -> Section:

@@ -119,6 +119,12 @@ def build_problem(
             f"The ridge engine does not model organic media yet ([organic.{spec.organic[0].name}]); "
             "fit this spec with the Bayesian engine, or remove the [organic] sections to use ridge."
         )
+    if spec.rf_channels:
+        raise SpecError(
+            f"The ridge engine does not model reach & frequency channels yet ([channels."
+            f"{spec.rf_channels[0].name}] sets reach and frequency); fit this spec with the Bayesian engine, "
+            "or drop reach/frequency to model the channel by spend with ridge."
+        )
     scaling, inputs, config = prepare(spec, dataset)
     inputs, config = calibrate(experiments, spec.calibration.mode, dataset, scaling, inputs, config)
     n_geos = dataset.n_geos

@@ -256,7 +256,13 @@ def _treatment_levels(spec, dataset) -> dict[str, np.ndarray]:
 
 def _units(spec, dataset) -> dict[str, str]:
     has_revenue = dataset.kpi_type == "revenue" or spec.data.revenue_per_kpi is not None
-    return {
+    rf = {} if not dataset.rf_names else {
+        "reach_frequency": (
+            f"{', '.join(dataset.rf_names)}: reach & frequency, planned by spend at the historical "
+            "frequency (a spend change scales reach; each period's frequency is kept as observed)"
+        ),
+    }
+    return rf | {
         "spend": "data currency, total over the reference window",
         "outcome": f"{spec.data.kpi} over the reference window plus the plan's carryover",
         "kpi_type": dataset.kpi_type,

@@ -18,6 +18,7 @@ import numpy as np
 from mixscope.model.evaluate import draw_chunks
 from mixscope.model.inputs import ModelInputs
 from mixscope.model.mmm import ModelConfig, adstock, baseline, media_contribution, saturate
+from mixscope.model.reach_frequency import frequency_weighted_last
 
 MAX_ELEMENTS = 1 << 22  # floats per intermediate array in one evaluation step
 
@@ -66,7 +67,9 @@ def plan_response(
     """Evaluate every draw under each plan ``multipliers[p]`` (``(plan, channel)``).
 
     A plan scales the reference window's media of each channel by its multiplier,
-    keeping the weekly pattern; media outside the window stays as observed.
+    keeping the weekly pattern; media outside the window stays as observed. A
+    reach & frequency channel's media is its reach: a plan scales it at the
+    historical frequency (:mod:`mixscope.model.reach_frequency`).
     """
     # Periods before the window are unaffected by its media (adstock is causal), so
     # evaluate media only from ``max_lag`` periods before it: enough history for
@@ -78,6 +81,7 @@ def plan_response(
     from_window = (time_index >= window.start).astype(np.float32)
     kpi_weight = np.broadcast_to(kpi_scale[:, None], (kpi_scale.size, n_total)).astype(np.float32)
     media = jnp.asarray(inputs.media[:, first:])
+    frequency = None if inputs.frequency is None else jnp.asarray(inputs.frequency[:, first:])
     in_window_j = jnp.asarray(in_window)[None, :, None]
     after_kpi = jnp.asarray(kpi_weight * from_window[None, :])
     after_revenue = jnp.asarray(inputs.outcome_weight[:, first:] * from_window[None, :])
@@ -102,8 +106,9 @@ def plan_response(
         # draw, then each plan only scales and saturates. Same functions as the
         # model (mmm.adstock → mmm.saturate → mmm.media_contribution), about 4x
         # less work per plan than running the whole chain again.
-        carried_window = adstock(params, media * in_window_j, config)
-        carried_rest = adstock(params, media * (1.0 - in_window_j), config)
+        weighted = frequency_weighted_last(params, media, frequency, config.rf_channels)
+        carried_window = adstock(params, weighted * in_window_j, config)
+        carried_rest = adstock(params, weighted * (1.0 - in_window_j), config)
 
         def contribution(multiplier):
             carried = carried_rest + carried_window * multiplier[None, None, :]

@@ -38,9 +38,13 @@ def support_profile(
     import jax.numpy as jnp
 
     from mixscope.model.mmm import adstock
+    from mixscope.model.reach_frequency import RF_SITES, frequency_weighted_last
 
-    median = {name: np.median(value, axis=0) for name, value in draws.items() if name.startswith("adstock")}
+    median = {name: np.median(value, axis=0) for name, value in draws.items()
+              if name.startswith("adstock") or name in RF_SITES}
     media = np.asarray(inputs.media, dtype=np.float64)  # (geo, time + tail, channel)
+    if config.rf_channels:  # reach x Hill(frequency) at the median frequency Hill
+        media = np.asarray(frequency_weighted_last(median, media, inputs.frequency, config.rf_channels))
     in_window = np.zeros(media.shape[1], dtype=bool)
     in_window[window.start : window.stop] = True
     levels = np.asarray(adstock(median, jnp.asarray(media), config))

@@ -68,7 +68,7 @@ def test_meridian_national_sample_maps_without_options(tmp_path):
     assert "0 columns not used" in result.stdout
 
 
-def test_meridian_reach_and_frequency_are_left_out_and_said(tmp_path):
+def test_meridian_reach_and_frequency_become_an_rf_channel(tmp_path):
     frame = pd.read_csv(MERIDIAN)
     frame["Channel3_reach"] = frame["Channel3_impression"] / 3
     frame["Channel3_frequency"] = 3.0
@@ -78,9 +78,25 @@ def test_meridian_reach_and_frequency_are_left_out_and_said(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Channel3_reach" not in spec["data"]["controls"]
     assert "Channel3_frequency" not in spec["data"]["controls"]
-    assert spec["channels"]["Channel3"]["spend"] == "Channel3_spend"
-    assert "Channel3_reach: reach and frequency columns are not supported yet" in result.stdout
-    assert "Channel3_frequency: reach and frequency columns are not supported yet" in result.stdout
+    assert spec["channels"]["Channel3"] == {
+        "spend": "Channel3_spend", "reach": "Channel3_reach", "frequency": "Channel3_frequency",
+    }
+    said = "Channel3: spend Channel3_spend, reach Channel3_reach, frequency Channel3_frequency"
+    assert said in result.stdout
+    # Reach x frequency is its exposure: the impressions are left out, with the reason.
+    assert "Channel3_impression: reach x frequency is the exposure of 'Channel3'" in result.stdout
+    load_spec(tmp_path / "s.toml")
+
+
+def test_a_lone_reach_column_is_left_out_and_said(tmp_path):
+    frame = pd.read_csv(MERIDIAN)
+    frame["Channel3_reach"] = frame["Channel3_impression"] / 3
+    path = tmp_path / "rf.csv"
+    frame.to_csv(path, index=False)
+    result, spec = init(path, tmp_path / "s.toml")
+    assert result.exit_code == 0, result.output
+    assert spec["channels"]["Channel3"] == {"spend": "Channel3_spend", "exposure": "Channel3_impression"}
+    assert "Channel3_reach: a reach or frequency column needs its pair" in result.stdout
 
 
 def test_unnamed_index_column_is_not_a_control(tmp_path):
