@@ -353,6 +353,17 @@ def _channel_facts(
             b.add(f"share.{key}", f"share of the KPI driven by {q}",
                   f"{fmt_pct(mean, 1)} (90% interval {fmt_pct(lo, 1)}–{fmt_pct(hi, 1)})",
                   [(mean, "fraction"), (lo, "fraction"), (hi, "fraction")], key)
+        if name in summary.get("reach_frequency", {}):  # reach & frequency channels (issue 19)
+            entry = summary["reach_frequency"][name]
+            optimal = entry["optimal_frequency"]
+            lo, hi = optimal["ci_90"]
+            b.add(f"frequency.{key}",
+                  f"frequency at which {q} returns the most per unit of spend (reach x Hill of frequency); "
+                  "plans and what-ifs keep its historical frequency",
+                  f"{fmt_ratio(optimal['median'])} (90% interval {fmt_ratio(lo)}–{fmt_ratio(hi)}); "
+                  f"historical {fmt_ratio(entry['historical_frequency'])}",
+                  [(optimal["median"], "ratio"), (lo, "ratio"), (hi, "ratio"),
+                   (entry["historical_frequency"], "ratio")], key, topic="frequency")
         if kpi_type == "conversions" and name in summary.get("cpa", {}):
             mean, lo, hi = _interval(summary["cpa"][name])
             b.add(f"cpa.{key}", f"cost per incremental conversion of {q}",

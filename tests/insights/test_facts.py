@@ -125,3 +125,18 @@ def test_holidays_events_and_treatments_are_facts_with_data_names_guarded():
     assert facts.get("non_media.event.1").label == "share of revenue from the event event 1"
     assert facts.get("non_media.treatment.1").label.endswith("treatment price")
     assert verify(template_narrative(facts, "executive"), facts).passed
+
+
+def test_a_reach_and_frequency_channel_states_its_optimal_frequency_as_a_fact():
+    summary = synthetic_summary()
+    summary["reach_frequency"] = {"tv": {
+        "historical_frequency": 1.83, "planned_at": "historical frequency",
+        "optimal_frequency": {"mean": 2.9, "median": 2.16, "ci_90": [1.0, 7.44]},
+    }}
+    facts = facts_from_summary(summary)
+    fact = facts.get("frequency.tv")
+    assert fact.display == "2.16 (90% interval 1.00–7.44); historical 1.83"
+    assert "historical frequency" in fact.label and fact.channel == "tv"
+    assert [number.value for number in fact.numbers] == pytest.approx([2.16, 1.0, 7.44, 1.83])
+    assert facts.get("frequency.search") is None  # a channel given as spend has no frequency
+    assert verify(template_narrative(facts, "executive"), facts).passed
