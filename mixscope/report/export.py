@@ -162,7 +162,8 @@ def _is_export_file(path: Path) -> bool:
 
 
 def channel_metrics(summary: Mapping[str, Any]) -> pd.DataFrame:
-    """One row per channel, then each organic medium's and the baseline's share, as summary.json has them."""
+    """One row per channel (with their frequencies for reach & frequency channels), then each organic
+    medium's and the baseline's share, as summary.json has them."""
     metrics = {key: summary[key] for key in ("roi", "mroi", "cpa") if key in summary}
     rows = []
     for name in summary["channels"]:
@@ -174,6 +175,10 @@ def channel_metrics(summary: Mapping[str, Any]) -> pd.DataFrame:
         row |= _interval_columns("incremental", summary["roi"][name], scale=spend)
         if "contribution_share" in summary:
             row |= _interval_columns("contribution_share", summary["contribution_share"][name])
+        if name in summary.get("reach_frequency", {}):  # planned at its historical frequency
+            entry = summary["reach_frequency"][name]
+            row |= {"kind": "reach & frequency", "historical_frequency": entry["historical_frequency"],
+                    **_interval_columns("optimal_frequency", entry["optimal_frequency"])}
         rows.append(row)
     for name, share in summary.get("organic_contribution_share", {}).items():  # no spend, so no ROI
         rows.append({"source": name, "kind": "organic", **_interval_columns("contribution_share", share)})

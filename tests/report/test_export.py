@@ -164,3 +164,19 @@ def test_outputs_an_export_cannot_use_are_refused_before_any_work(tmp_path):
     with pytest.raises(Exception, match=".xlsx file for one workbook"):
         check_export_output(tmp_path / "results.csv")
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_a_reach_and_frequency_channel_exports_its_frequencies():
+    summary = {
+        "channels": ["tv", "video"], "spend": {"tv": 100.0, "video": 50.0},
+        **{metric: {name: {"mean": 1.5, "median": 1.4, "ci_90": [1.0, 2.0]} for name in ("tv", "video")}
+           for metric in ("roi", "mroi", "contribution_share")},
+        "reach_frequency": {"video": {
+            "historical_frequency": 1.83, "planned_at": "historical frequency",
+            "optimal_frequency": {"mean": 2.9, "median": 2.16, "ci_90": [1.0, 7.44]}}},
+    }
+    rows = channel_metrics(summary).set_index("source")
+    assert rows.loc["video", "kind"] == "reach & frequency" and rows.loc["tv", "kind"] == "channel"
+    assert rows.loc["video", ["historical_frequency", "optimal_frequency_median", "optimal_frequency_q05",
+                              "optimal_frequency_q95"]].tolist() == [1.83, 2.16, 1.0, 7.44]
+    assert np.isnan(rows.loc["tv", "optimal_frequency_median"])
