@@ -123,7 +123,8 @@ def sample(
         sys.stderr.write(chain_report(diverging))
 
     idata = to_inference_data(samples, diverging, dataset, config, inputs)
-    evaluation = evaluate_posterior(flatten_draws(samples), inputs, config, scaling.kpi_scale)
+    draws = flatten_draws(samples)
+    evaluation = evaluate_posterior(draws, inputs, config, scaling.kpi_scale)
     max_rhat, min_bulk, min_tail = convergence(idata)
     noise_sd = samples["noise_sd"].reshape(-1, dataset.n_geos) * scaling.kpi_scale[None, :]
     stats = fit_statistics(
@@ -140,11 +141,9 @@ def sample(
         **stats,
     )
     summary = build_summary(spec, dataset, config, evaluation, diagnostics, fit_seconds)
-    draws = flatten_draws(samples)
     summary.update(summary_section(inputs.terms, draws, scaling.kpi_scale, evaluation.expected))
     if inputs.organic is not None:
-        summary |= organic_entries(inputs.organic, flatten_draws(samples), evaluation, scaling.kpi_scale,
-                                   dataset.organic)
+        summary |= organic_entries(inputs.organic, draws, evaluation, scaling.kpi_scale, dataset.organic)
     if config.rf_channels:
         summary |= rf_summary(dataset.rf_names, draws, dataset.media[..., np.array(config.rf_channels)],
                               dataset.frequency)

@@ -129,15 +129,12 @@ def create_app(
         Answered from ``draws_used`` of the run's ``draws_total`` posterior draws (``--live-draws``), or
         from all of them with ``all_draws`` (the optimiser's numbers for the same plan).
         """
+        # Well-formed spend-only queries are answered by _WhatIfFastPath before they get here; this route
+        # is the contract (schema, 422s) and answers the rest, scenario inputs included
+        # (mixscope.surface.scenario_inputs). Its answer is already checked by the WhatIf contract
+        # (tests hold it to Surface.evaluate), so FastAPI's response re-validation is skipped.
         whatif = state.whatif_all if request.all_draws else state.whatif
-        if request.organic or request.treatments:  # scenario inputs (mixscope.surface.scenario_inputs)
-            return _json(whatif.evaluate(request.spend, request.organic, request.treatments))
-        if request.all_draws:
-            return _json(state.whatif_all.evaluate(request.spend))
-        # Well-formed queries are answered by _WhatIfFastPath before they get here; this route is the
-        # contract (schema, 422s) and answers the rest. Its answer is already checked by the WhatIf
-        # contract (tests hold it to Surface.evaluate), so FastAPI's response re-validation is skipped.
-        return _json(state.whatif.evaluate(request.spend))
+        return _json(whatif.evaluate(request.spend, request.organic, request.treatments))
 
     @app.post("/api/marginal", response_model=models.MarginalResponse, responses=_ERRORS, tags=["what-if"])
     async def marginal(request: models.SpendRequest) -> Response:
