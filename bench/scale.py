@@ -62,30 +62,29 @@ def _wide_case(n_geos: int, n_channels: int, draws: int, warmup: int, chain_meth
     ))
 
 
-def _power_law(sizes: list[float], values: list[float]) -> tuple[float, float]:
-    """``(coefficient, exponent)`` of ``value = coefficient * size**exponent``, least squares in logs."""
+def _exponent(sizes: list[int], values: list[float]) -> float:
+    """``b`` of ``value = a * size**b``, least squares in logs (two sizes or more)."""
     xs = [math.log(size) for size in sizes]
     ys = [math.log(value) for value in values]
     x_mean, y_mean = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys, strict=True)) / sum(
+    return sum((x - x_mean) * (y - y_mean) for x, y in zip(xs, ys, strict=True)) / sum(
         (x - x_mean) ** 2 for x in xs)
-    return math.exp(y_mean - slope * x_mean), slope
 
 
 def growth(by_geos: dict[int, dict], by_channels: dict[int, dict], base_geos: int) -> dict:
-    """Exponents of CPU time and peak memory in geos and channels, and the 210 x 20 projection."""
+    """Exponents of CPU time and peak memory in geos and channels, and the 210 x 20 projection
+    from the 5-channel case at ``base_geos`` (the smallest geo count when that was not run)."""
     geos = sorted(by_geos)
     channels = sorted(by_channels)
+    anchor_geos = base_geos if base_geos in by_geos else geos[0]
     out: dict = {}
-    for figure, unit in (("cpu_s", "cpu_s"), ("peak_rss_mb", "peak_rss_mb")):
-        _, geo_exponent = _power_law(geos, [by_geos[g][figure] for g in geos])
-        _, channel_exponent = _power_law(channels, [by_channels[c][figure] for c in channels])
-        anchor = by_geos[base_geos][figure] if base_geos in by_geos else by_geos[geos[0]][figure]
-        anchor_geos = base_geos if base_geos in by_geos else geos[0]
+    for figure in ("cpu_s", "peak_rss_mb"):
+        geo_exponent = _exponent(geos, [by_geos[g][figure] for g in geos])
+        channel_exponent = _exponent(channels, [by_channels[c][figure] for c in channels])
         out[f"{figure}_geo_exponent"] = round(geo_exponent, 3)
         out[f"{figure}_channel_exponent"] = round(channel_exponent, 3)
-        out[f"projected_{unit}_210_geo_20_ch"] = round(
-            anchor * (210 / anchor_geos) ** geo_exponent * (20 / 5) ** channel_exponent)
+        out[f"projected_{figure}_210_geo_20_ch"] = round(
+            by_geos[anchor_geos][figure] * (210 / anchor_geos) ** geo_exponent * (20 / 5) ** channel_exponent)
     if 40 in by_geos and 160 in by_geos:
         out["cpu_ratio_160_over_40"] = round(by_geos[160]["cpu_s"] / by_geos[40]["cpu_s"], 2)
         out["wall_ratio_160_over_40"] = round(by_geos[160]["wall_s"] / by_geos[40]["wall_s"], 2)
@@ -96,18 +95,19 @@ def growth(by_geos: dict[int, dict], by_channels: dict[int, dict], base_geos: in
 
 def batch_overhead(n_specs: int = 4, draws: int = 300) -> dict:
     """The same national specs fitted one by one in one process and through ``mixscope batch``."""
+    from mixscope.simulate import write_simulated_project
+
     folder = Path(tempfile.mkdtemp())
     sampler = {"chains": 4, "warmup": draws, "draws": draws}
     for seed in range(n_specs):
-        from mixscope.simulate import write_simulated_project
         write_simulated_project(folder / f"spec{seed}", 1, N_WEEKS, seed, {**sampler, "seed": seed})
-    specs = [str(folder / f"spec{seed}" / "mixscope.toml") for seed in range(n_specs)]
-    with tempfile.TemporaryDirectory() as cache:
-        sequential = run_in_child(__file__, "--sequential", json.dumps(specs),
-                                  env={"MIXSCOPE_COMPILE_CACHE": cache})
-    with tempfile.TemporaryDirectory() as cache:
-        batched = run_in_child(__file__, "--batch", json.dumps(specs),
-                               env={"MIXSCOPE_COMPILE_CACHE": cache})
+    specs = json.dumps([str(folder / f"spec{seed}" / "mixscope.toml") for seed in range(n_specs)])
+
+    def cold(mode: str) -> dict:  # a fresh process with an empty compile cache, as each side starts
+        with tempfile.TemporaryDirectory() as cache:
+            return run_in_child(__file__, mode, specs, env={"MIXSCOPE_COMPILE_CACHE": cache})
+
+    sequential, batched = cold("--sequential"), cold("--batch")
     return {
         "specs": n_specs,
         "sequential_s": sequential["wall_s"],
