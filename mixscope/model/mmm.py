@@ -25,10 +25,10 @@ from mixscope.model.inputs import LiftInputs, ModelInputs, default_roi_prior
 from mixscope.model.organic import organic_contribution, sample_organic
 from mixscope.model.reach_frequency import RF_KIND, frequency_weighted, frequency_weighted_last, sample_rf
 from mixscope.model.terms import sample_terms, terms_effect
+from mixscope.model.transform_sites import sample_transforms
 from mixscope.spec import RunSpec
 from mixscope.transforms.adstock import apply_adstock
-from mixscope.transforms.priors import Prior
-from mixscope.transforms.registry import ADSTOCK, ADSTOCK_DECAY, SATURATION, kinds
+from mixscope.transforms.registry import ADSTOCK, ADSTOCK_DECAY, SATURATION
 
 
 @dataclass(frozen=True)
@@ -295,13 +295,6 @@ def _drift(n_terms: int) -> Array:
     return numpyro.deterministic("trend", jnp.concatenate([slope[None], walk]))
 
 
-def _distribution(prior: Prior) -> dist.Distribution:
-    """The NumPyro distribution of a registry prior."""
-    if prior.family == "beta":
-        return dist.Beta(prior.a, prior.b)
-    return dist.LogNormal(prior.a, prior.b)
-
-
 def _roi(prior: np.ndarray, shared: float) -> Array:
     """The ROI site: ``LogNormal(mu_c, sigma_c)`` per channel, a share of the log variance shared.
 
@@ -384,21 +377,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
     params.update(sample_terms(inputs.terms))
 
     # Media transforms: their default priors and sites come from the registry.
-    params[ADSTOCK_DECAY.site] = numpyro.sample(
-        ADSTOCK_DECAY.site, _distribution(ADSTOCK_DECAY.prior).expand([n_channels])
-    )
-    for kind in kinds():
-        channels = config.channels_of(kind.name)
-        if not channels:
-            continue
-        for parameter in kind.parameters:
-            value = numpyro.sample(
-                parameter.sampled_site, _distribution(parameter.prior).expand([len(channels)])
-            )
-            if parameter.lag_fraction:
-                lags = np.array(config.lags_of(kind.name), dtype=np.float32)
-                value = numpyro.deterministic(parameter.site, value * (lags - 1.0))
-            params[parameter.site] = value
+    params.update(sample_transforms(n_channels, config.channels_of, config.lags_of))
     channel_media = _channel_first(inputs.media)
     if config.rf_channels:  # reach x Hill(frequency) (mixscope.model.reach_frequency)
         params.update(sample_rf(len(config.rf_channels)))
@@ -440,7 +419,7 @@ def mmm_model(inputs: ModelInputs, config: ModelConfig) -> None:
 
     media = (saturated[..., : inputs.n_times] * params["beta_media"].T[..., None]).sum(axis=0)
     if inputs.organic is not None:
-        params.update(sample_organic(inputs.organic, _distribution))
+        params.update(sample_organic(inputs.organic))
     mean = baseline(params, inputs) + media
     noise = numpyro.sample("noise_sd", dist.HalfNormal(0.2).expand([n_geos]))
     numpyro.sample(

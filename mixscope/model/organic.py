@@ -24,7 +24,6 @@ National effect only: one coefficient for all geos.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,8 +34,8 @@ import numpyro.distributions as dist
 from jax import Array
 
 from mixscope.data.dataset import Dataset
+from mixscope.model.transform_sites import sample_transforms
 from mixscope.spec import PriorSpec, RunSpec
-from mixscope.transforms.priors import Prior
 from mixscope.transforms.registry import ADSTOCK, ADSTOCK_DECAY, SATURATION, kinds
 
 DEFAULT_SHARE_MEAN = 0.05  # default prior: each organic channel drives ~5% of the KPI…
@@ -115,30 +114,12 @@ def organic_inputs(dataset: Dataset, spec: RunSpec, kpi_scale: np.ndarray) -> Or
     )
 
 
-def sample_organic(
-    organic: OrganicInputs, distribution: Callable[[Prior], dist.Distribution]
-) -> dict[str, Array]:
-    """Sample the organic sites (transforms, share) and derive ``organic_beta`` from the share.
-
-    ``distribution`` maps a registry prior to its NumPyro distribution (the paid channels' own).
-    """
-    n_organic = len(organic.names)
-    decay = organic_site(ADSTOCK_DECAY.site)
-    params: dict[str, Array] = {
-        decay: numpyro.sample(decay, distribution(ADSTOCK_DECAY.prior).expand([n_organic]))
-    }
-    for kind in kinds():
-        channels = organic.channels_of(kind.name)
-        if not channels:
-            continue
-        for parameter in kind.parameters:
-            value = numpyro.sample(
-                organic_site(parameter.sampled_site), distribution(parameter.prior).expand([len(channels)])
-            )
-            if parameter.lag_fraction:
-                lags = np.array([organic.max_lag[i] for i in channels], dtype=np.float32)
-                value = numpyro.deterministic(organic_site(parameter.site), value * (lags - 1.0))
-            params[organic_site(parameter.site)] = value
+def sample_organic(organic: OrganicInputs) -> dict[str, Array]:
+    """Sample the organic sites (transforms, share) and derive ``organic_beta`` from the share."""
+    params = sample_transforms(
+        len(organic.names), organic.channels_of,
+        lambda kind: [organic.max_lag[i] for i in organic.channels_of(kind)], organic_site,
+    )
     share = numpyro.sample(SHARE_SITE, dist.LogNormal(organic.share_prior[:, 0], organic.share_prior[:, 1]))
     saturated = saturated_organic(params, organic)
     share_per_beta = (saturated * organic.kpi_weight[None, :, None]).sum(axis=(1, 2))
