@@ -26,6 +26,7 @@ import pandas as pd
 
 from mixscope.errors import DataError
 from mixscope.spec_terms import HolidaySpec
+from mixscope.storage import sha256_file
 
 MAX_HOLIDAY_COLUMNS = 16
 OTHER_HOLIDAYS = "other holidays"
@@ -120,13 +121,26 @@ def _clean(name: str) -> str:
     return name.strip()
 
 
-def _from_file(path: Path, country: str, first_year: int, last_year: int) -> list[tuple[dt.date, str]]:
-    """Holidays from a Prophet/Robyn-style CSV (``ds, holiday, country, year``) for ``country``."""
+def calendar_file_digest(spec: HolidaySpec | None) -> str | None:
+    """SHA-256 of the holidays file's bytes, ``None`` without one: part of the data's identity
+    (:meth:`mixscope.data.dataset.Dataset.content_hash`), since editing the calendar changes the fit."""
+    if spec is None or spec.file is None:
+        return None
+    _require_file(spec.file)
+    return sha256_file(spec.file)
+
+
+def _require_file(path: Path) -> None:
     if not path.is_file():
         raise DataError(
             f"Holidays file {path} (set by `holidays_file` in [data]) does not exist; fix the path "
             "(a relative path is resolved against the spec file's folder)."
         )
+
+
+def _from_file(path: Path, country: str, first_year: int, last_year: int) -> list[tuple[dt.date, str]]:
+    """Holidays from a Prophet/Robyn-style CSV (``ds, holiday, country, year``) for ``country``."""
+    _require_file(path)
     try:
         table = pd.read_csv(path)
     except Exception as error:  # any reader failure means the same: not a readable CSV
