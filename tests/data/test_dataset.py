@@ -70,6 +70,6 @@ def test_a_holidays_file_is_part_of_the_hash_and_a_package_calendar_is_not(tmp_p
     _calendar(path, day="2021-12-24")  # one date moved
     assert build_dataset(frame, spec).content_hash() != before
     path.unlink()
-    missing = r"Holidays file .*holidays\.csv \(set by `holidays_file` in \[data\]\) does not exist; fix the path"
+    missing = r"Holidays file .*holidays\.csv \(set by `holidays_file` in \[data\]\) does not exist"
     with pytest.raises(DataError, match=missing):
         build_dataset(frame, spec)
