@@ -171,7 +171,11 @@ def load_run(path: str | Path) -> Run:
     spec = parse_spec(tomllib.loads(spec_text), source=path / "spec.toml")
     dataset = build_dataset(pd.read_parquet(path / "data.parquet"), spec)
     if dataset.content_hash() != manifest.get("data_hash"):
-        raise RunError(f"{path}: the data snapshot does not match the manifest's data hash. Re-run the fit.")
+        # The calendar is read from where the spec points, not from the run folder: it may have moved on.
+        calendar = (f" (or the holidays file {spec.data.holidays.file} changed since the fit)"
+                    if dataset.calendar_digest is not None and spec.data.holidays is not None else "")
+        raise RunError(f"{path}: the data snapshot does not match the manifest's data hash{calendar}. "
+                       "Re-run the fit.")
     idata = az.from_netcdf(str(path / "posterior.nc"), engine="h5netcdf")
     summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
     predictions = pd.read_parquet(path / "predictions.parquet")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from mixscope.data.calendar import calendar_file_digest
 from mixscope.data.columns import column_roles, parse_column
 from mixscope.data.dataset import NATIONAL, Dataset
 from mixscope.data.findings import ValidationReport
@@ -78,6 +79,7 @@ def build_dataset(frame: pd.DataFrame, spec: RunSpec) -> Dataset:
         term_columns=(*data.events, *(treatment.column for treatment in spec.treatments)),
         rf_names=tuple(channel.name for channel in spec.rf_channels),
         frequency=cube([channel.frequency for channel in spec.rf_channels]) if spec.rf_channels else None,
+        calendar_digest=calendar_file_digest(data.holidays),
     )
 
 

@@ -41,6 +41,8 @@ class Dataset:
             from ``frame``); part of :meth:`content_hash`.
         rf_names: reach & frequency channel names in spec order (mixscope.model.reach_frequency).
         frequency: ``(geo, time, rf_channel)`` their average frequency (their reach is in ``media``).
+        calendar_digest: SHA-256 of the spec's ``holidays_file``, ``None`` without one; part of
+            :meth:`content_hash`, so a run fitted on an older calendar is not taken as current.
     """
 
     dates: np.ndarray
@@ -60,6 +62,7 @@ class Dataset:
     term_columns: tuple[str, ...] = ()
     rf_names: tuple[str, ...] = ()
     frequency: np.ndarray | None = None
+    calendar_digest: str | None = None
 
     @property
     def n_geos(self) -> int:
@@ -100,4 +103,6 @@ class Dataset:
         if self.rf_names:  # only then, so data without reach & frequency keeps its hash
             digest.update(repr(self.rf_names).encode())
             digest.update(np.ascontiguousarray(self.frequency, dtype=np.float64).tobytes())
+        if self.calendar_digest is not None:  # only then, so data without a holidays file keeps its hash
+            digest.update(f"holidays_file:{self.calendar_digest}".encode())
         return digest.hexdigest()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from mixscope.data.calendar import check_holidays
 from mixscope.data.columns import ColumnRole, check_columns, column_roles, parse_column
 from mixscope.data.dataset import NATIONAL
 from mixscope.data.events import check_event_columns
@@ -553,6 +554,7 @@ _CHECKS: tuple[Callable[[_Table], list[Finding]], ...] = (
     _check_control_tracks_spend,
     _check_outliers,
     _check_kpi_units,
+    lambda table: check_holidays(table.spec.data.holidays, table.geos),
     lambda table: check_event_columns(table.raw, [role.column for role in table.of_kind("event")]),
 )
 

@@ -31,17 +31,19 @@ class SpendRequest(BaseModel):
     spend: dict[str, Amount] = Field(default_factory=dict)
 
 
+_ORGANIC_INPUT = ("Scenario input, never budget: each organic channel's volume as a multiple of its "
+                  "reference-window volume (1 = as it was; 0 to 3).")
+_TREATMENT_INPUT = ("Scenario input, never budget: each treatment's level, in its column's units, held in "
+                    "every reference period.")
+
+
 class EvaluateRequest(SpendRequest):
     """A plan, and whether to answer it from every posterior draw rather than the live subset."""
 
     all_draws: bool = Field(False, description="Answer from all draws_total draws (as planning does), "
                             "not the --live-draws subset: slower, and the same numbers as the optimiser's.")
-    organic: dict[str, float] = Field(
-        default_factory=dict, description="Scenario input, never budget: each organic channel's volume as a "
-        "multiple of its reference-window volume (1 = as it was; 0 to 3).")
-    treatments: dict[str, float] = Field(
-        default_factory=dict, description="Scenario input, never budget: each treatment's level, in its "
-        "column's units, held in every reference period.")
+    organic: dict[str, float] = Field(default_factory=dict, description=_ORGANIC_INPUT)
+    treatments: dict[str, float] = Field(default_factory=dict, description=_TREATMENT_INPUT)
 
 
 class ChannelOutcome(BaseModel):
@@ -233,6 +235,8 @@ class SaveScenarioRequest(BaseModel):
         {"name": "brand push", "spend": {"tv": 150000}}]})
     name: ScenarioName
     spend: dict[str, Amount] = Field(default_factory=dict)
+    organic: dict[str, float] = Field(default_factory=dict, description=_ORGANIC_INPUT)
+    treatments: dict[str, float] = Field(default_factory=dict, description=_TREATMENT_INPUT)
 
 
 class CompareRequest(BaseModel):
@@ -248,6 +252,10 @@ class SavedScenario(BaseModel):
     spend: dict[str, float] = Field(description="Every channel's spend over the reference window.")
     total_spend: float
     saved_at: str = Field(description="When it was saved (ISO 8601, UTC).")
+    organic: dict[str, float] = Field(default_factory=dict, description="The organic volume multiples it "
+                                      "was saved with; absent: as they were.")
+    treatments: dict[str, float] = Field(default_factory=dict, description="The treatment levels it was "
+                                         "saved with; absent: as they were.")
 
 
 class ScenarioListResponse(BaseModel):
@@ -269,6 +277,8 @@ class ComparedScenario(BaseModel):
     outcome: Interval
     difference: Interval = Field(description="Outcome minus the current plan's, draw by draw.")
     prob_beats_baseline_plan: float
+    organic: dict[str, float] = Field(description="The organic volume multiples it was evaluated with.")
+    treatments: dict[str, float] = Field(description="The treatment levels it was evaluated with.")
 
 
 class ScenarioPair(BaseModel):

@@ -128,6 +128,23 @@ function withInputs(body) {
 
 const hasOwn = (object, key) => Boolean(object) && Object.prototype.hasOwnProperty.call(object, key);
 
+// A saved scenario's inputs put on the page (page_scenarios.py's "load"): those it sets take its values,
+// the others go back to the reference window.
+function setInputs(organic, treatments) {
+  inputs.organic.forEach((o, i) => {
+    inputs.multiple[i] = hasOwn(organic, o.name) ? organic[o.name] : 1; showOrganic(i); });
+  inputs.treatments.forEach((t, j) => {
+    inputs.level[j] = hasOwn(treatments, t.name) ? treatments[t.name] : null; showTreatment(j); });
+  inputsStatus("");
+  schedule();
+}
+
+// A scenario's inputs in words, for the saved list and the comparison ("" when it sets none).
+const inputsText = s => [
+  ...Object.entries(s.organic || {}).map(([name, multiple]) => `${name}: volume ${volumePct(multiple)}`),
+  ...Object.entries(s.treatments || {}).map(([name, level]) => `${name}: level ${levelFmt.format(level)}`),
+].join("; ");
+
 // The outcome panel: each input's change in the outcome (90% interval); a treatment level outside the
 // levels the data showed is warned about, on the panel and on its input.
 function renderInputs(r) {

@@ -14,14 +14,15 @@ from mixscope.serve.scenarios import MAX_COMPARED, MAX_NAME_LENGTH, MIN_COMPARED
 
 SCENARIOS_CARD = f"""  <div class="card" id="scenarios"><h2>Scenarios</h2>
     <style>#scenarios .scenario-name{{max-width:14em;white-space:normal;overflow-wrap:anywhere}}</style>
-    <div class="muted">Save the plan above under a name (kept in the run folder); tick
+    <div class="muted">Save the plan above under a name (kept in the run folder, with the scenario
+      inputs set on the page); tick
       {MIN_COMPARED} to {MAX_COMPARED} saved scenarios to compare them side by side.</div>
     <div class="row"><input type="text" id="scenario-name" maxlength="{MAX_NAME_LENGTH}"
       placeholder="a name for this plan" aria-label="scenario name" style="flex:1;min-width:160px">
       <button id="btn-save-scenario">Save plan</button></div>
     <div id="scenario-status" class="muted" role="status"></div>
     <div class="scroll"><table id="scenario-list" data-count="0"><thead><tr><th>compare</th><th>name</th>
-      <th class="num">total spend</th><th></th></tr></thead><tbody></tbody></table></div>
+      <th class="num">total spend</th><th>inputs</th><th></th></tr></thead><tbody></tbody></table></div>
     <div id="scenario-empty" class="muted">No saved scenarios yet.</div>
     <div class="row"><button class="secondary" id="btn-compare">Compare ticked
       ({MIN_COMPARED}–{MAX_COMPARED})</button></div>
@@ -57,11 +58,13 @@ async function loadScenarios() {
     check.checked = ticked.has(s.name);
     const load = el("button", {class: "secondary", id: `scenario-load-${i}`, title: "show this plan above"},
                     "load");
-    load.addEventListener("click", () => setPlan(s.spend));
+    load.addEventListener("click", () => {
+      setPlan(s.spend); setInputs(s.organic || {}, s.treatments || {}); });
     const remove = el("button", {class: "secondary", id: `scenario-delete-${i}`}, "delete");
     remove.addEventListener("click", e => scenarioAction(e.target, () => deleteScenario(s.name)));
     return el("tr", {dataset: {index: String(i)}}, el("td", {}, check),
       el("td", {class: "scenario-name"}, s.name), el("td", {class: "num"}, fmt.format(s.total_spend)),
+      el("td", {class: "muted scenario-inputs", id: `scenario-inputs-${i}`}, inputsText(s) || "as they were"),
       el("td", {class: "name"}, load, " ", remove));
   });
   document.querySelector("#scenario-list tbody").replaceChildren(...rows);
@@ -72,7 +75,7 @@ async function loadScenarios() {
 async function saveScenario() {
   const name = $("scenario-name").value.trim();
   if (!name) { scenarioStatus("Type a name for the plan first.", true); return; }
-  const saved = await api("/api/scenarios", {name, spend: planBody()});
+  const saved = await api("/api/scenarios", withInputs({name, spend: planBody()}));
   await loadScenarios();
   scenarioStatus(saved.message);
 }
@@ -103,7 +106,9 @@ async function compareScenarios() {
       row("90% interval", s => `${fmt.format(s.outcome.ci_90[0])} – ${fmt.format(s.outcome.ci_90[1])}`),
       row("vs current plan", s => signed(s.difference.mean)),
       row("total spend", s => fmt.format(s.total_spend)),
-      ...channels.map(name => row(`${name} spend`, s => fmt.format(s.spend[name])))));
+      ...channels.map(name => row(`${name} spend`, s => fmt.format(s.spend[name]))),
+      ...(list.some(s => inputsText(s)) ? [row("scenario inputs", s => inputsText(s) || "as they were")]
+                                        : [])));
   const prob = new Map(c.pairs.map(p => [`${p.a}\u0000${p.b}`, p.prob_a_beats_b]));
   const cell = (a, b, i, j) => {
     if (i === j) return el("td", {class: "num", id: `prob-${i}-${j}`}, "—");  // a plan vs itself

@@ -17,6 +17,7 @@ from mixscope.serve.scenarios import (
     compare,
 )
 from mixscope.serve.whatif import WhatIf
+from mixscope.surface.scenario_inputs import check_inputs
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": models.ErrorResponse, "description": "A plan the surface refuses, or the list is full."},
@@ -47,9 +48,12 @@ def add_scenario_routes(app: FastAPI, store: ScenarioStore, whatif: WhatIf) -> N
               tags=["scenarios"])
     def save_scenario(request: models.SaveScenarioRequest) -> Response:
         """Save a plan under a name in the run folder (every channel's spend: those left out keep current
-        spend). A name saved before is replaced, and the answer says so (``replaced``)."""
+        spend), with the organic and treatment inputs it sets, checked as /api/evaluate checks them. A name
+        saved before is replaced, and the answer says so (``replaced``)."""
         spend = whatif.surface.plan_vector(request.spend)  # refuses unknown channels and off-grid amounts
-        saved = store.save(request.name, dict(zip(whatif.channels, spend.tolist(), strict=True)))
+        inputs = check_inputs(whatif.surface.inputs, request.organic, request.treatments)  # unknown names
+        saved = store.save(request.name, dict(zip(whatif.channels, spend.tolist(), strict=True)),
+                           inputs["organic"], inputs["treatments"])
         return _json(saved.to_dict())
 
     @app.delete("/api/scenarios/{name:path}", response_model=models.SavedScenario, responses=_ERRORS,
@@ -61,5 +65,6 @@ def add_scenario_routes(app: FastAPI, store: ScenarioStore, whatif: WhatIf) -> N
     @app.post("/api/compare", response_model=models.CompareResponse, responses=_ERRORS, tags=["scenarios"])
     def compare_scenarios(request: models.CompareRequest) -> Response:
         """Two to four saved scenarios side by side: each one's outcome as /api/evaluate answers its spend
-        (the same draws), and P(A beats B) for every ordered pair, pairing the plans draw by draw."""
+        and its own organic and treatment inputs (the same draws), and P(A beats B) for every ordered pair,
+        pairing the plans draw by draw."""
         return _json(compare(whatif, [store.get(name) for name in request.names]))

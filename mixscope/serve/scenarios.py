@@ -4,11 +4,16 @@ Saved in ``RUN/scenarios.json`` (what ``mixscope export`` reads)::
 
     {"format": "mixscope-scenarios", "version": 1,
      "scenarios": [{"name": "brand push", "spend": {"tv": 120000.0, ...}, "total_spend": 310000.0,
-                    "saved_at": "2026-12-02T09:00:00+00:00"}]}
+                    "saved_at": "2026-12-02T09:00:00+00:00",
+                    "organic": {"newsletter": 1.5}, "treatments": {"price": 4.99}}]}
 
 Each scenario keeps every channel's spend, so it means the same plan whatever
-the page showed. The file is rewritten whole through a temporary file renamed
-over it (:func:`mixscope.storage.write_text_atomically`): a failed write leaves
+the page showed, and the what-if inputs it was saved with (organic volume multiples,
+treatment levels: :mod:`mixscope.surface.scenario_inputs`), only where it set any; a
+file from before they were kept (spend only) reads as scenarios without inputs.
+
+The file is rewritten whole through a temporary file renamed over it
+(:func:`mixscope.storage.write_text_atomically`): a failed write leaves
 the previous file as it was. Every change re-reads the file under a lock (a
 thread lock, and ``flock`` on the run folder where the system has it), so
 server workers in other processes lose no one's scenarios.
@@ -16,7 +21,7 @@ server workers in other processes lose no one's scenarios.
 Names are the user's text: :func:`check_name` refuses empty, over-long and
 control-character names; the page shows them as text only.
 
-A comparison evaluates each plan exactly as ``/api/evaluate`` does (the same
+A comparison evaluates each plan with its own inputs exactly as ``/api/evaluate`` does (the same
 :class:`~mixscope.serve.whatif.WhatIf`, so the same draws) and P(A beats B) pairs
 the two plans' outcomes draw by draw, as P(beats the current plan) does.
 """
@@ -31,7 +36,7 @@ import os
 import threading
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +60,7 @@ _BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u20
 _CONTROL_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 # What a comparison shows of each scenario's /api/evaluate answer.
 _COMPARED = ("spend", "total_spend", "outcome", "difference", "prob_beats_baseline_plan")
+_INPUTS = ("organic", "treatments")  # a scenario's what-if inputs, each {name: number}
 
 
 class ScenarioNotFoundError(MixscopeError):
@@ -92,19 +98,24 @@ def check_compared(names: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Scenario:
-    """One saved plan: its name, every channel's spend (reference window), and when it was saved."""
+    """One saved plan: its name, every channel's spend (reference window), when it was saved, and the
+    what-if inputs it holds (``organic``: volume multiples; ``treatments``: levels; empty: as they were)."""
 
     name: str
     spend: dict[str, float]
     saved_at: str
+    organic: dict[str, float] = field(default_factory=dict)
+    treatments: dict[str, float] = field(default_factory=dict)
 
     @property
     def total_spend(self) -> float:
         return math.fsum(self.spend.values())
 
     def to_dict(self) -> dict[str, Any]:
+        """Inputs only where set: a scenario without them is written as before they were kept."""
+        inputs = {key: dict(getattr(self, key)) for key in _INPUTS if getattr(self, key)}
         return {"name": self.name, "spend": dict(self.spend), "total_spend": self.total_spend,
-                "saved_at": self.saved_at}
+                "saved_at": self.saved_at, **inputs}
 
 
 @dataclass(frozen=True)
@@ -139,10 +150,16 @@ class ScenarioStore:
             raise ScenarioNotFoundError(f"no saved scenario named {name!r} (saved: {saved}).")
         return found[name]
 
-    def save(self, name: str, spend: Mapping[str, float]) -> Saved:
-        """Store ``spend`` under ``name``; a name saved before is replaced, in its place in the list."""
+    def save(
+        self, name: str, spend: Mapping[str, float], organic: Mapping[str, float] | None = None,
+        treatments: Mapping[str, float] | None = None,
+    ) -> Saved:
+        """Store ``spend`` (and the checked what-if inputs) under ``name``; a name saved before is replaced,
+        in its place in the list."""
         scenario = Scenario(check_name(name), {key: float(value) for key, value in spend.items()},
-                            datetime.now(UTC).isoformat(timespec="seconds"))
+                            datetime.now(UTC).isoformat(timespec="seconds"),
+                            {key: float(value) for key, value in (organic or {}).items()},
+                            {key: float(value) for key, value in (treatments or {}).items()})
         with self._exclusive():
             scenarios = _parse(self.path)
             names = [saved.name for saved in scenarios]
@@ -212,34 +229,40 @@ def _parse(path: Path) -> list[Scenario]:
     scenarios = []
     for entry in entries:
         spend = entry.get("spend") if isinstance(entry, dict) else None
-        if not isinstance(spend, dict) or not isinstance(entry.get("name"), str) or not all(
-                _is_amount(value) for value in spend.values()):
+        if not isinstance(spend, dict) or not isinstance(entry.get("name"), str) or not _is_numbers(spend):
             raise ScenarioStoreError(f"{problem} (an entry lacks a name or numeric spend); fix or remove it.")
+        inputs = {key: entry.get(key, {}) for key in _INPUTS}  # absent in files from before inputs were kept
+        if not all(isinstance(given, dict) and _is_numbers(given) for given in inputs.values()):
+            raise ScenarioStoreError(f"{problem} (scenario {entry['name']!r}: organic or treatments is not "
+                                     "a table of numbers); fix or remove it.")
         scenarios.append(Scenario(entry["name"], {key: float(value) for key, value in spend.items()},
-                                  str(entry.get("saved_at", ""))))
+                                  str(entry.get("saved_at", "")),
+                                  *({key: float(value) for key, value in given.items()}
+                                    for given in inputs.values())))
     return scenarios
 
 
-def _is_amount(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)
+def _is_numbers(table: Mapping[str, object]) -> bool:
+    return all(type(value) in (int, float) and math.isfinite(value) for value in table.values())
 
 
 def compare(whatif: WhatIf, scenarios: Sequence[Scenario]) -> dict[str, Any]:
-    """Each scenario's outcome (as ``/api/evaluate`` answers its spend) and P(A beats B) for every ordered
-    pair, from the same draws."""
+    """Each scenario's outcome (as ``/api/evaluate`` answers its spend with its own organic and treatment
+    inputs) and P(A beats B) for every ordered pair, from the same draws."""
     answers, draws = [], []
     for scenario in scenarios:
         try:
-            answers.append(whatif.evaluate(scenario.spend))
-            draws.append(whatif.outcome_draws(scenario.spend))
-        except MixscopeError as error:  # e.g. a channel the surface no longer has
+            answers.append(whatif.evaluate(scenario.spend, scenario.organic, scenario.treatments))
+            draws.append(whatif.outcome_draws(scenario.spend, scenario.organic, scenario.treatments))
+        except MixscopeError as error:  # e.g. a channel or an input the surface no longer has
             raise MixscopeError(f"scenario {scenario.name!r}: {error}") from None
     pairs = [{"a": scenarios[a].name, "b": scenarios[b].name,
               "prob_a_beats_b": prob_beats_by_draw(draws[a], draws[b])}
              for a, b in itertools.permutations(range(len(scenarios)), 2)]
     return {
         "scenarios": [
-            {"name": scenario.name, "saved_at": scenario.saved_at, **{key: answer[key] for key in _COMPARED}}
+            {"name": scenario.name, "saved_at": scenario.saved_at, **{key: answer[key] for key in _COMPARED},
+             **{key: dict(getattr(scenario, key)) for key in _INPUTS}}
             for scenario, answer in zip(scenarios, answers, strict=True)
         ],
         "pairs": pairs,

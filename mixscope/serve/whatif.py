@@ -199,12 +199,18 @@ class WhatIf:
                          for key, values in zip(("peak_ratio", "share_beyond"), profiles, strict=True)}
         return out
 
-    def outcome_draws(self, plan: Mapping[str, float]) -> np.ndarray:
-        """Per-draw outcome of ``plan`` over the draws :meth:`evaluate` uses, draw for draw (the same
-        order): two plans' draws compared pairwise give P(one beats the other), as
-        :func:`prob_beats_by_draw`."""
+    def outcome_draws(
+        self, plan: Mapping[str, float], organic: Mapping[str, float] | None = None,
+        treatments: Mapping[str, float] | None = None,
+    ) -> np.ndarray:
+        """Per-draw outcome of ``plan`` (with the scenario inputs, as :meth:`evaluate`) over the draws
+        :meth:`evaluate` uses, draw for draw (the same order): two plans' draws compared pairwise give
+        P(one beats the other), as :func:`prob_beats_by_draw`."""
         spend = self.surface.plan_vector(plan)
-        return self._baseline_kpi + self._read(self._kpi_table, spend[None])[0].sum(axis=0)
+        outcome = self._baseline_kpi + self._read(self._kpi_table, spend[None])[0].sum(axis=0)
+        if organic or treatments:
+            outcome = outcome + self.surface.input_change(organic, treatments, self._picked)[0]
+        return outcome
 
     def _read(self, table: np.ndarray, spend: np.ndarray) -> np.ndarray:
         """``(plan, channel)`` checked spend → ``(plan, channel, draw)`` linear interpolation of ``table``,

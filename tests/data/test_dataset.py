@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mixscope.data.build import build_dataset
+from mixscope.errors import DataError
 from mixscope.spec import parse_spec
 from tests.data.conftest import build_frame, build_spec_dict
 
@@ -44,3 +46,30 @@ def test_changing_only_an_event_or_a_treatment_value_changes_the_hash():
     hashes = {build_dataset(changed, spec).content_hash() for changed in (event, treatment)}
     assert before not in hashes and len(hashes) == 2
     assert build_dataset(frame.copy(), spec).content_hash() == before  # and nothing else moves it
+
+
+def _calendar(path, day="2021-12-25"):
+    pd.DataFrame({"ds": ["2021-07-04", day], "holiday": ["Independence Day", "Christmas Day"],
+                  "country": ["US", "US"], "year": [2021, 2021]}).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("geo", [False, True])
+def test_a_holidays_file_is_part_of_the_hash_and_a_package_calendar_is_not(tmp_path, geo):
+    """Editing the calendar CSV moves the data hash (a stored run is then not current); a spec with a
+    package calendar (no file) keeps today's hash exactly, as data without holidays does."""
+    frame = build_frame(geo=geo)
+    package = parse_spec(build_spec_dict(path="data.csv", geo=geo, holidays="US"))
+    assert build_dataset(frame, package).content_hash() == HASHES_BEFORE[geo]
+
+    path = _calendar(tmp_path / "holidays.csv")
+    spec = parse_spec(build_spec_dict(path="data.csv", geo=geo, holidays="US", holidays_file=str(path)))
+    before = build_dataset(frame, spec).content_hash()
+    assert before != HASHES_BEFORE[geo]
+    assert build_dataset(frame, spec).content_hash() == before  # the same bytes, the same hash
+    _calendar(path, day="2021-12-24")  # one date moved
+    assert build_dataset(frame, spec).content_hash() != before
+    path.unlink()
+    missing = r"Holidays file .*holidays\.csv \(set by `holidays_file` in \[data\]\) does not exist"
+    with pytest.raises(DataError, match=missing):
+        build_dataset(frame, spec)

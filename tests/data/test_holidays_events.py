@@ -228,5 +228,86 @@ def test_per_geo_holidays_name_a_geo_without_a_calendar_or_not_in_the_data(make_
 
     with pytest.raises(DataError, match=r"gives no calendar to geo\(s\) 'north', 'south'.*\"\*\" = \"CODE\""):
         terms({"west": "US-CA"})
-    with pytest.raises(DataError, match=r"names geo\(s\) 'east' that the data does not have"):
+    with pytest.raises(DataError, match=r"names geo\(s\) 'east' \(calendar 'US'\) that the data does not"):
         terms({"east": "US", "*": "US"})
+
+
+# --------------------------------------------------------------------------- per-geo calendars at validate
+
+
+def _project(tmp_path, make_frame, make_spec_dict, geo=True, **data):
+    """A spec file and its data under ``tmp_path``; the spec's path."""
+    import tomli_w
+
+    make_frame(geo=geo).to_csv(tmp_path / "data.csv", index=False)
+    path = tmp_path / "spec.toml"
+    path.write_text(tomli_w.dumps(make_spec_dict(path="data.csv", geo=geo, **data)), encoding="utf-8")
+    return path
+
+
+def _validate(spec_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from mixscope.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(spec_path), "--json"], catch_exceptions=False)
+    findings = json.loads(result.stdout)["findings"] if result.exit_code in (0, 1) else []
+    return result, [f["message"] for f in findings if f["code"] == "holiday_calendar"]
+
+
+def test_validate_names_a_listed_geo_the_data_lacks_and_the_geos_left_without_a_calendar(
+        tmp_path, make_frame, make_spec_dict):
+    from mixscope.spec import load_spec
+
+    spec_path = _project(tmp_path, make_frame, make_spec_dict, holidays={"east": "US", "west": "US-CA"})
+    result, messages = _validate(spec_path)
+    assert result.exit_code == 1
+    assert messages == [
+        "[data] holidays names geo(s) 'east' (calendar 'US') that the data does not have; its geos are: "
+        "north, south, west. Correct the name (it must match the geo column exactly) or remove it from "
+        "`holidays`.",
+        "[data] holidays gives no calendar to geo(s) 'north', 'south'; list them, or add \"*\" = \"CODE\" "
+        "for every geo not listed.",
+    ]
+    with pytest.raises(DataError, match=r"\[holiday_calendar\] \[data\] holidays names geo\(s\) 'east'"):
+        load_dataset(load_spec(spec_path))  # the gate every fit goes through
+    assert _validate(_project(tmp_path, make_frame, make_spec_dict,
+                              holidays={"west": "US-CA", "*": "US"}))[1] == []
+
+
+def test_validate_refuses_per_geo_calendars_on_national_data(tmp_path, make_frame, make_spec_dict):
+    spec_path = _project(tmp_path, make_frame, make_spec_dict, geo=False, holidays={"west": "US-CA"})
+    result, messages = _validate(spec_path)
+    assert result.exit_code == 1
+    assert messages == [
+        "[data] holidays names geo(s) 'west' (calendar 'US-CA'), but the data is national (no `geo` in "
+        '[data]); give one calendar for all of it, e.g. holidays = "US".'
+    ]
+
+
+def test_validate_names_the_geo_whose_country_code_is_unknown(tmp_path, make_frame, make_spec_dict):
+    spec_path = _project(tmp_path, make_frame, make_spec_dict, holidays={"west": "US-XX", "*": "US"})
+    result, _ = _validate(spec_path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "[data] holidays, geo 'west' = 'US-XX': 'XX' is not a subdivision of US" in result.stderr
+
+
+def test_validate_names_the_geo_whose_code_the_holidays_file_lacks(tmp_path, make_frame, make_spec_dict):
+    calendar = tmp_path / "holidays.csv"
+    pd.DataFrame({"ds": ["2021-12-25", "2022-12-25"], "holiday": ["Christmas Day"] * 2,
+                  "country": ["US", "US"], "year": [2021, 2022]}).to_csv(calendar, index=False)
+    spec_path = _project(tmp_path, make_frame, make_spec_dict, holidays={"west": "DE", "*": "US"},
+                         holidays_file="holidays.csv")
+    result, messages = _validate(spec_path)
+    assert result.exit_code == 1
+    assert messages == [
+        f"Holidays file {calendar} has no rows for country 'DE' (`holidays` in [data], the calendar of "
+        "geo(s) 'west'); it has: US. Add that country's holidays to the file, or use a code it has."
+    ]
+    calendar.unlink()
+    assert _validate(spec_path)[1] == [
+        f"Holidays file {calendar} (set by `holidays_file` in [data]) does not exist; fix the path (a "
+        "relative path is resolved against the spec file's folder)."
+    ]

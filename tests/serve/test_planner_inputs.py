@@ -139,3 +139,26 @@ def test_treatment_outside_the_data_is_warned_and_optimise_says_it_holds_the_inp
         assert page.is_visible("#treatment-warning-0")  # the what-if of the plan keeps the inputs set
         screenshot(page, "planner-inputs.png")
         assert errors == [], json.dumps(errors)
+
+
+def test_a_saved_scenario_keeps_the_inputs_shows_them_as_text_and_loads_them_back(url):
+    expected = _evaluate(url, organic={ORGANIC: 1.5}, treatments={TREATMENT: 4.5})
+    with browser_page() as (page, errors):
+        _open(page, url)
+        _set(page, "#organic-0", "150")
+        _set(page, "#treatment-0", "4.5")
+        page.fill("#scenario-name", "promo")
+        page.click("#btn-save-scenario")
+        page.wait_for_selector("#scenario-list[data-count='1']", timeout=10_000)
+        assert page.inner_text("#scenario-inputs-0") == f"{ORGANIC}: volume 150%; {TREATMENT}: level 4.5"
+        assert page.locator("#scenario-list img, #scenario-list script, #scenario-list b").count() == 0
+
+        page.click("#btn-inputs-reset")
+        wait_until(page, lambda: page.inner_text("#outcome-inputs") == "", "the what-if answer to Reset")
+        page.click("#scenario-load-0")  # the saved inputs come back with the plan, and so does the answer
+        wait_until(page, lambda: _shown(page) == expected["outcome"]["mean"], "the loaded scenario's answer")
+        assert page.input_value("#organic-0") == "150" and page.input_value("#treatment-0") == "4.5"
+        assert page.evaluate("() => window.pwned === undefined")
+        assert errors == [], json.dumps(errors)
+    saved = httpx.get(f"{url}/api/scenarios", timeout=10).json()["scenarios"]
+    assert [(s["organic"], s["treatments"]) for s in saved] == [({ORGANIC: 1.5}, {TREATMENT: 4.5})]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import shutil
 import threading
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mixscope.errors import MixscopeError
 from mixscope.report.export import export_run
 from mixscope.serve import DEFAULT_LIVE_DRAWS, create_app
 from mixscope.serve.scenarios import MAX_NAME_LENGTH, SCENARIOS_FILE, ScenarioStore
@@ -276,3 +278,100 @@ def test_page_saves_two_scenarios_and_compares_them_with_names_as_text(run_dir):
         assert page.inner_text("#scenario-status") == "Tick 2 to 4 saved scenarios to compare (1 ticked)."
         screenshot(page, "planner-scenarios.png")
         assert errors == [], json.dumps(errors)
+
+
+# --------------------------------------------------------------------------- scenario inputs
+
+
+@pytest.fixture(scope="module")
+def fitted_inputs_run(tmp_path_factory):
+    """The small organic + treatment fit of tests/surface/test_scenario_inputs (``newsletter``, ``shelf``)."""
+    from tests.surface.test_scenario_inputs import build_inputs_run
+
+    return build_inputs_run(tmp_path_factory)
+
+
+@pytest.fixture
+def inputs_run(fitted_inputs_run, tmp_path):
+    copy = tmp_path / "inputs_run"
+    shutil.copytree(fitted_inputs_run, copy)
+    return copy
+
+
+PROMO = {"organic": {"newsletter": 1.5}, "treatments": {"shelf": 4.5}}
+
+
+def test_a_scenario_keeps_its_inputs_and_compare_and_export_use_them(inputs_run, tmp_path):
+    """Saved with organic volume and a treatment level, a scenario lists them, is compared with them (as
+    /api/evaluate answers the same request) and exports them; one saved without them has none."""
+    surface = Surface.load(inputs_run)
+    current = dict(zip(surface.channels, surface.historical_plan().tolist(), strict=True))
+    with local_client(create_app(inputs_run)) as client:
+        saved = client.post("/api/scenarios", json={"name": "promo", "spend": current, **PROMO}).json()
+        assert saved["scenario"] | PROMO == saved["scenario"]  # stored as sent
+        _save(client, "plain", current)
+        listed = {s["name"]: s for s in client.get("/api/scenarios").json()["scenarios"]}
+        assert {key: listed["promo"][key] for key in PROMO} == PROMO
+        assert not {"organic", "treatments"} & set(listed["plain"])  # written as before inputs were kept
+        answer = client.post("/api/compare", json={"names": ["plain", "promo"]}).json()
+        for compared, inputs in zip(answer["scenarios"], ({}, PROMO), strict=True):
+            assert {key: compared[key] for key in PROMO} == {key: inputs.get(key, {}) for key in PROMO}
+            evaluated = client.post("/api/evaluate", json={"spend": compared["spend"], **inputs}).json()
+            for key in ("outcome", "difference", "prob_beats_baseline_plan"):
+                assert compared[key] == evaluated[key], (compared["name"], key)
+        plain, promo = answer["scenarios"]
+        assert promo["outcome"] != plain["outcome"]  # the same spend: only the inputs tell them apart
+    # The same spend, so P(promo beats plain) is the share of draws in which the inputs raise the outcome.
+    picked = live_draw_indices(surface.n_draws, DEFAULT_LIVE_DRAWS)
+    change = surface.input_change(PROMO["organic"], PROMO["treatments"], picked)[0]
+    prob = {(pair["a"], pair["b"]): pair["prob_a_beats_b"] for pair in answer["pairs"]}
+    assert prob["promo", "plain"] == pytest.approx(np.mean(change > 0), abs=1e-12)
+    assert prob["promo", "plain"] > 0.0  # a real difference, not a tie
+
+    path, built = export_run(inputs_run, tmp_path / "deck.xlsx")
+    sheet = pd.read_excel(path, sheet_name="scenarios")
+    assert sheet["name"].tolist() == ["promo", "plain"]
+    assert sheet["organic.newsletter"].tolist()[0] == 1.5 and pd.isna(sheet["organic.newsletter"][1])
+    assert sheet["treatments.shelf"].tolist()[0] == 4.5 and pd.isna(sheet["treatments.shelf"][1])
+
+
+@pytest.mark.parametrize(("inputs", "message"), [
+    ({"organic": {"newsleter": 1.0}}, "organic: unknown organic channel 'newsleter'. Did you mean "
+                                      "'newsletter'?"),
+    ({"treatments": {"price": 4.5}}, "treatments: unknown treatment 'price'."),
+    ({"organic": {"newsletter": 4.0}}, "organic: 'newsletter' at 4× its reference-window volume is outside"),
+])
+def test_saving_refuses_inputs_the_surface_cannot_score_as_evaluate_does(inputs_run, inputs, message):
+    with local_client(create_app(inputs_run)) as client:
+        refused = client.post("/api/scenarios", json={"name": "bad", "spend": {}, **inputs})
+        assert refused.status_code == 400 and message in refused.json()["detail"], refused.text
+        evaluated = client.post("/api/evaluate", json={"spend": {}, **inputs})
+        assert evaluated.status_code == 400 and evaluated.json()["detail"] == refused.json()["detail"]
+    assert not (inputs_run / SCENARIOS_FILE).exists()
+
+
+def test_a_run_without_inputs_refuses_them_and_an_old_file_still_loads(run_dir):
+    """A scenarios.json written before inputs were kept loads and compares as spend-only scenarios; a run
+    with no organic media refuses an organic input with the evaluate API's words."""
+    surface = Surface.load(run_dir)
+    current = dict(zip(surface.channels, surface.historical_plan().tolist(), strict=True))
+    old = {"format": "mixscope-scenarios", "version": 1, "scenarios": [
+        {"name": name, "spend": current, "total_spend": math.fsum(current.values()), "saved_at": "2026-11-30"}
+        for name in ("a", "b")]}
+    (run_dir / SCENARIOS_FILE).write_text(json.dumps(old), encoding="utf-8")
+    with local_client(create_app(run_dir)) as client:
+        assert client.get("/api/scenarios").json()["scenarios"] == old["scenarios"]
+        compared = client.post("/api/compare", json={"names": ["a", "b"]})
+        assert compared.status_code == 200, compared.text
+        assert [(s["organic"], s["treatments"]) for s in compared.json()["scenarios"]] == [({}, {})] * 2
+        refused = client.post("/api/scenarios", json={"name": "c", "spend": {}, "organic": {"news": 1.0}})
+        assert refused.status_code == 400
+        assert "unknown organic channel 'news': this run has none" in refused.json()["detail"]
+    assert json.loads((run_dir / SCENARIOS_FILE).read_text(encoding="utf-8")) == old
+
+
+def test_a_scenarios_file_with_malformed_inputs_is_refused_naming_the_scenario(run_dir):
+    bad = {"scenarios": [{"name": "x", "spend": {"tv": 1.0}, "organic": {"newsletter": "lots"}}]}
+    (run_dir / SCENARIOS_FILE).write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(MixscopeError, match=r"scenario 'x': organic or treatments is not a table of numbers"):
+        ScenarioStore(run_dir).saved()
