@@ -10,8 +10,9 @@ run, and an existing run is only replaced once the new one is complete.
 from __future__ import annotations
 
 import json
+import shutil
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ from mixscope.storage import atomic_directory, sha256_bytes, sha256_file
 
 FILES = RUN_FILES
 EXPERIMENTS = "experiments.csv"  # only in calibrated runs; older runs simply lack it
+# Only in runs whose spec has a holidays_file: the calendar the fit read, so the run stays whole when
+# the file the spec points at is edited, moved or deleted (older runs lack it and read the spec's path).
+CALENDAR = "holidays.csv"
 MANIFEST = RUN_MANIFEST
 FORMAT_VERSION = 1
 NATIVE_ENGINES = ("bayes", "ridge")  # draws of mixscope's own model
@@ -169,11 +173,12 @@ def load_run(path: str | Path) -> Run:
     expected_files = dict(manifest["files"])
     spec_text = (path / "spec.toml").read_text(encoding="utf-8")
     spec = parse_spec(tomllib.loads(spec_text), source=path / "spec.toml")
+    spec = _with_stored_calendar(spec, path, expected_files)
     dataset = build_dataset(pd.read_parquet(path / "data.parquet"), spec)
     if dataset.content_hash() != manifest.get("data_hash"):
-        # The calendar is read from where the spec points, not from the run folder: it may have moved on.
+        # A run without its own copy reads the calendar where the spec points: it may have moved on.
         calendar = (f" (or the holidays file {spec.data.holidays.file} changed since the fit)"
-                    if dataset.calendar_digest is not None and spec.data.holidays is not None else "")
+                    if dataset.calendar_digest is not None and CALENDAR not in expected_files else "")
         raise RunError(f"{path}: the data snapshot does not match the manifest's data hash{calendar}. "
                        "Re-run the fit.")
     idata = az.from_netcdf(str(path / "posterior.nc"), engine="h5netcdf")
@@ -187,11 +192,25 @@ def load_run(path: str | Path) -> Run:
 
 
 def _stored_files(result: FitResult, folder: Path) -> tuple[str, ...]:
-    """The files of the run; the experiments it was calibrated with are written here too."""
-    if not result.experiments:
-        return FILES
-    experiments_frame(result.experiments).to_csv(folder / EXPERIMENTS, index=False)
-    return (*FILES, EXPERIMENTS)
+    """The files of the run; the experiments it was calibrated with and its holidays file are written
+    here too."""
+    files = FILES
+    if result.experiments:
+        experiments_frame(result.experiments).to_csv(folder / EXPERIMENTS, index=False)
+        files = (*files, EXPERIMENTS)
+    holidays = result.spec.data.holidays
+    if holidays is not None and holidays.file is not None:
+        shutil.copyfile(holidays.file, folder / CALENDAR)
+        files = (*files, CALENDAR)
+    return files
+
+
+def _with_stored_calendar(spec: RunSpec, run_dir: Path, files: dict[str, str]) -> RunSpec:
+    """``spec`` reading its holidays file from the run's copy, when the run has one."""
+    holidays = spec.data.holidays
+    if CALENDAR not in files or holidays is None:
+        return spec
+    return replace(spec, data=replace(spec.data, holidays=replace(holidays, file=run_dir / CALENDAR)))
 
 
 def _library_versions() -> dict[str, str]:
