@@ -63,16 +63,21 @@ MAX_CHANGES = (0.3, 0.5)
 ENGINES = ("bayes", "ridge")
 SURFACE = {"n_sobol": 16, "n_neighbourhood": 8, "check_plans": 8, "check_draws": 50}
 # Alternatives to the default decision rule, scored on the same surfaces (the evidence for
-# the default): objective, minimum probability of beating the status quo, trust region.
+# the default): objective, minimum probability of beating the status quo, trust region, and the
+# model error allowed for in that probability (mixscope.plan.confidence).
 VARIANTS = {
-    "mean, always move, old default": ("mean", None, True),
-    "mean, always move, no trust region": ("mean", None, False),
-    "mean-sd:0.5, always move": ("mean-sd:0.5", None, True),
-    "mean-sd:1, always move": ("mean-sd:1", None, True),
-    "mean-sd:2, always move": ("mean-sd:2", None, True),
-    "quantile:0.1, always move": ("quantile:0.1", None, True),
-    "mean, min confidence 0.8": ("mean", 0.8, True),
-    "mean-sd:1, min confidence 0.9": ("mean-sd:1", 0.9, True),
+    "mean, always move, old default": ("mean", None, True, 0.0),
+    "mean, always move, no trust region": ("mean", None, False, 0.0),
+    "mean-sd:0.5, always move": ("mean-sd:0.5", None, True, 0.0),
+    "mean-sd:1, always move": ("mean-sd:1", None, True, 0.0),
+    "mean-sd:2, always move": ("mean-sd:2", None, True, 0.0),
+    "quantile:0.1, always move": ("quantile:0.1", None, True, 0.0),
+    "mean, min confidence 0.8": ("mean", 0.8, True, 0.0),
+    "mean-sd:1, min confidence 0.9": ("mean-sd:1", 0.9, True, 0.0),
+    "mean, min confidence 0.8, model error 0.1": ("mean", 0.8, True, 0.1),
+    "mean, min confidence 0.8, model error 0.2": ("mean", 0.8, True, 0.2),
+    "mean, min confidence 0.8, model error 0.3": ("mean", 0.8, True, 0.3),
+    "mean, min confidence 0.8, model error 0.5": ("mean", 0.8, True, 0.5),
 }
 
 
@@ -163,11 +168,20 @@ def score_run(run_dir: Path, simulated) -> dict[str, Any]:
         best = true_optimum_value(truth_surface, constraints)
         achievable = best - true_current
         variants = {}
-        for label, (objective, confidence, trust) in VARIANTS.items():
+        for label, (objective, confidence, trust, model_error) in VARIANTS.items():
             other = optimize(surface, replace(constraints, trust_region=trust), Objective.parse(objective),
-                             near_optimal_tolerance=None, min_confidence=confidence)
+                             near_optimal_tolerance=None, min_confidence=confidence, model_error=model_error)
             gain = float(truth_surface.curves.incremental(other.allocation)[0].sum()) - true_current
-            variants[label] = gain / achievable if achievable > 0 else 0.0
+            other_found = other.to_dict().get("best_found")
+            other_spend = (np.array([other_found["allocation"][c] for c in surface.channels]) if other_found
+                           else other.allocation)
+            variants[label] = {
+                "share": gain / achievable if achievable > 0 else 0.0,
+                # The probability the rule decided on (with its model error), moved or held.
+                "found_prob": other.to_dict()["prob_beats_status_quo"] if not other_found
+                else other_found["prob_beats_status_quo"],
+                "found_beats": float(truth_surface.curves.incremental(other_spend)[0].sum()) > true_current,
+            }
         true_uplift = float(truth_surface.curves.incremental(plan.allocation)[0].sum()) - true_current
         key = f"pm{int(change * 100)}"
         moved = bool(np.abs(plan.allocation - current).max() > 1e-6 * current.sum())
@@ -219,6 +233,7 @@ def summarise(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]
     misses: list[str] = []
     labels = sorted({label for r in results for label in r["fits"]})
     calibration: list[tuple[float, bool]] = []
+    variant_calibration: dict[str, list[tuple[float, bool]]] = {}
     errors = [f"{r['case']} {label}" for r in results for label, row in r["fits"].items() if "error" in row]
     for label in labels:
         rows = [r["fits"][label] for r in results if label in r["fits"] and "error" not in r["fits"][label]]
@@ -244,29 +259,45 @@ def summarise(results: list[dict[str, Any]]) -> tuple[dict[str, Any], list[str]]
             entry[f"min_share_{key}"] = round(float(np.min(shares)), 3)
             entry[f"held_{key}"] = sum(not row[key]["moved"] for row in rows)
             for variant in VARIANTS:
-                values = [row[key]["variants"][variant] for row in rows
+                values = [row[key]["variants"][variant]["share"] for row in rows
                           if variant in row[key].get("variants", {})]
                 if values:
                     figure = f"{np.median(values):.3f} / {np.min(values):.3f}"
                     entry[f"{key} {variant}: median / min"] = figure
+                    scored = [row[key]["variants"][variant] for row in rows]
+                    variant_calibration.setdefault(variant, []).extend(
+                        (one["found_prob"], one["found_beats"]) for one in scored
+                        if one["found_prob"] is not None)
             calibration += [(row[key]["found_prob"], row[key]["found_beats_current"])
                             for row in rows if row[key].get("found_prob") is not None]
         figures[label] = entry
-    bins = []
-    for low, high in zip(PROB_BINS[:-1], PROB_BINS[1:], strict=True):
-        inside = [(p, won) for p, won in calibration if low <= p < high]
-        if inside:
-            predicted = float(np.mean([p for p, _ in inside]))
-            realised = float(np.mean([won for _, won in inside]))
-            bins.append({"bin": f"{low:.2f}-{min(high, 1):.2f}", "plans": len(inside),
-                         "predicted": round(predicted, 3), "realised": round(realised, 3)})
-            if len(inside) >= MIN_BIN and abs(predicted - realised) > PROB_GAP:
-                misses.append(f"P(beats current) bin {low:.2f}-{high:.2f}: predicted {predicted:.2f}, "
-                              f"realised {realised:.2f} over {len(inside)} plans")
+    bins = _bins(calibration)
+    for bin_ in bins:
+        if bin_["plans"] >= MIN_BIN and abs(bin_["predicted"] - bin_["realised"]) > PROB_GAP:
+            misses.append(f"P(beats current) bin {bin_['bin']}: predicted {bin_['predicted']:.2f}, "
+                          f"realised {bin_['realised']:.2f} over {bin_['plans']} plans")
     figures["prob_beats_current_calibration"] = {"bins": bins}
+    # Each rule's own stated probability against the truth, per bin: "predicted / realised (plans)".
+    figures["prob_beats_current_calibration by rule"] = {
+        variant: "; ".join(f"{b['bin']}: {b['predicted']:.2f} / {b['realised']:.2f} ({b['plans']})"
+                           for b in _bins(pairs))
+        for variant, pairs in variant_calibration.items()
+    }
 
     misses += [f"error in {name}" for name in errors]
     return figures, misses
+
+
+def _bins(pairs: list[tuple[float, bool]]) -> list[dict[str, Any]]:
+    """Stated probabilities of beating the current plan, binned, against how often the plan truly did."""
+    bins = []
+    for low, high in zip(PROB_BINS[:-1], PROB_BINS[1:], strict=True):
+        inside = [(p, won) for p, won in pairs if low <= p < high]
+        if inside:
+            bins.append({"bin": f"{low:.2f}-{min(high, 1):.2f}", "plans": len(inside),
+                         "predicted": round(float(np.mean([p for p, _ in inside])), 3),
+                         "realised": round(float(np.mean([won for _, won in inside])), 3)})
+    return bins
 
 
 def main() -> None:

@@ -202,15 +202,17 @@ MIN_CONFIDENCE = 0.8
 def optimize(
     surface: Surface, constraints: Constraints = Constraints(), objective: Objective = DEFAULT_OBJECTIVE,
     starts: int = 6, seed: int = 0, near_optimal_tolerance: float | None = 0.01,
-    min_confidence: float | None = MIN_CONFIDENCE,
+    min_confidence: float | None = MIN_CONFIDENCE, model_error: float = 0.0,
 ) -> PlanResult:
     """Recommend an allocation under ``constraints``, with near-optimal ranges by default.
 
     When the best plan found beats the status quo (the current mix at the plan's
     budget) with a probability under ``min_confidence``, the recommendation is
     the status quo ("no confident change") and the plan found is kept in
-    ``extra["best_found"]``; ``None`` always recommends the plan found.
+    ``extra["best_found"]``; ``None`` always recommends the plan found. ``model_error``
+    widens that probability for errors the posterior cannot see (:mod:`mixscope.plan.confidence`).
     """
+    from mixscope.plan.confidence import prob_beats
     from mixscope.plan.marginal import marginal_returns
     from mixscope.plan.near_optimal import near_optimal
 
@@ -229,8 +231,7 @@ def optimize(
     current = surface.historical_plan()
     notes = list(bounds.notes)
     quo = status_quo(surface, bounds)
-    planned, kept = surface.outcome_draws(np.stack([allocation, quo])).T
-    confidence = float(np.mean(planned > kept))
+    confidence = prob_beats(surface, allocation, quo, model_error)
     moved = bool(np.abs(allocation - quo).max() > 1e-6 * max(quo.sum(), 1.0))
     extra["decision"] = "reallocate" if moved else "keep the current mix"
     extra["prob_beats_status_quo"] = confidence if moved else None
