@@ -64,7 +64,8 @@ ENGINES = ("bayes", "ridge")
 SURFACE = {"n_sobol": 16, "n_neighbourhood": 8, "check_plans": 8, "check_draws": 50}
 # Alternatives to the default decision rule, scored on the same surfaces (the evidence for
 # the default): objective, minimum probability of beating the status quo, trust region, and the
-# model error allowed for in that probability (mixscope.plan.confidence).
+# model error allowed for in that probability (mixscope.plan.confidence), and optionally the share of
+# the current media contribution a gain must exceed to count.
 VARIANTS = {
     "mean, always move, old default": ("mean", None, True, 0.0),
     "mean, always move, no trust region": ("mean", None, False, 0.0),
@@ -78,6 +79,9 @@ VARIANTS = {
     "mean, min confidence 0.8, model error 0.2": ("mean", 0.8, True, 0.2),
     "mean, min confidence 0.8, model error 0.3": ("mean", 0.8, True, 0.3),
     "mean, min confidence 0.8, model error 0.5": ("mean", 0.8, True, 0.5),
+    "mean, min confidence 0.8 of a gain over 0.5% of media": ("mean", 0.8, True, 0.0, 0.005),
+    "mean, min confidence 0.8 of a gain over 1% of media": ("mean", 0.8, True, 0.0, 0.01),
+    "mean, min confidence 0.8 of a gain over 2% of media": ("mean", 0.8, True, 0.0, 0.02),
 }
 
 
@@ -168,9 +172,10 @@ def score_run(run_dir: Path, simulated) -> dict[str, Any]:
         best = true_optimum_value(truth_surface, constraints)
         achievable = best - true_current
         variants = {}
-        for label, (objective, confidence, trust, model_error) in VARIANTS.items():
+        for label, (objective, confidence, trust, model_error, *min_gain) in VARIANTS.items():
             other = optimize(surface, replace(constraints, trust_region=trust), Objective.parse(objective),
-                             near_optimal_tolerance=None, min_confidence=confidence, model_error=model_error)
+                             near_optimal_tolerance=None, min_confidence=confidence, model_error=model_error,
+                             min_gain=min_gain[0] if min_gain else 0.0)
             gain = float(truth_surface.curves.incremental(other.allocation)[0].sum()) - true_current
             other_found = other.to_dict().get("best_found")
             other_spend = (np.array([other_found["allocation"][c] for c in surface.channels]) if other_found

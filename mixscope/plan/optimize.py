@@ -202,7 +202,7 @@ MIN_CONFIDENCE = 0.8
 def optimize(
     surface: Surface, constraints: Constraints = Constraints(), objective: Objective = DEFAULT_OBJECTIVE,
     starts: int = 6, seed: int = 0, near_optimal_tolerance: float | None = 0.01,
-    min_confidence: float | None = MIN_CONFIDENCE, model_error: float = 0.0,
+    min_confidence: float | None = MIN_CONFIDENCE, model_error: float = 0.0, min_gain: float = 0.0,
 ) -> PlanResult:
     """Recommend an allocation under ``constraints``, with near-optimal ranges by default.
 
@@ -210,7 +210,8 @@ def optimize(
     budget) with a probability under ``min_confidence``, the recommendation is
     the status quo ("no confident change") and the plan found is kept in
     ``extra["best_found"]``; ``None`` always recommends the plan found. ``model_error``
-    widens that probability for errors the posterior cannot see (:mod:`mixscope.plan.confidence`).
+    widens that probability for errors the posterior cannot see (:mod:`mixscope.plan.confidence`);
+    ``min_gain`` asks it of a gain above that share of the current plan's media contribution.
     """
     from mixscope.plan.confidence import prob_beats
     from mixscope.plan.marginal import marginal_returns
@@ -231,7 +232,8 @@ def optimize(
     current = surface.historical_plan()
     notes = list(bounds.notes)
     quo = status_quo(surface, bounds)
-    confidence = prob_beats(surface, allocation, quo, model_error)
+    margin = min_gain * float(surface.curves.incremental(current).sum(axis=-1).mean()) if min_gain else 0.0
+    confidence = prob_beats(surface, allocation, quo, model_error, margin)
     moved = bool(np.abs(allocation - quo).max() > 1e-6 * max(quo.sum(), 1.0))
     extra["decision"] = "reallocate" if moved else "keep the current mix"
     extra["prob_beats_status_quo"] = confidence if moved else None

@@ -48,3 +48,11 @@ def test_model_error_doubts_a_gain_that_rests_on_a_difference_between_channels_n
 def test_a_negative_model_error_is_refused():
     with pytest.raises(ValueError, match="model_error must be 0 or more, got -0.1"):
         prob_beats(_surface(np.array([1.0]), 1.0), np.array([1.0]), np.array([0.0]), model_error=-0.1)
+
+
+def test_a_margin_counts_only_gains_above_it():
+    surface = _surface(np.array([10.0]), spread=10.0)
+    plan, reference = np.array([1.0]), np.array([0.0])
+    gains = surface.curves.incremental(np.stack([plan, reference]))[:, 0, 0]
+    assert prob_beats(surface, plan, reference, margin=10.0) == pytest.approx(np.mean(gains > 10.0))
+    assert prob_beats(surface, plan, reference, margin=10.0) < prob_beats(surface, plan, reference) - 0.3
