@@ -21,13 +21,13 @@ header that says so, and whatever the model writes can only be a request line.
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mixscope.insights.backends import BackendError, Decoding, ModelBackend
+from mixscope.insights.forms import NumberForms, mentions, number_forms
 from mixscope.insights.request import (
     KINDS,
     AskRequest,
@@ -117,50 +117,49 @@ def _alternatives(values: Sequence[str]) -> str:
 
 def named_channels(normalised: str, channels: Sequence[str], limit: int = 3) -> list[str]:
     """The channels a (normalised) question names, in the order it first names them (at most ``limit``)."""
-    found = []
-    for name in channels:
-        match = re.search(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", normalised)
-        if match:
-            found.append((match.start(), name))
+    found = [(spots[0], name) for name in channels if (spots := mentions(normalised, name))]
     return [name for _, name in sorted(found)][:limit]
 
 
-def request_grammar(named: Sequence[str], numbers: Sequence[str]) -> str:
-    """GBNF for one request line about a question that names ``named`` (in order) and writes ``numbers``.
+def request_grammar(named: Sequence[str], forms: NumberForms) -> str:
+    """GBNF for one request line about a question that names ``named`` (in order), its numbers in ``forms``.
 
-    A request changes the channels the question names, in the order it names them, and holds only the
-    question's numbers: those are the only choices besides the kind and the form of each change. Every
+    A request changes the channels the question names, in the order it names them, each in a form its
+    numbers' words admit (:func:`mixscope.insights.forms.number_forms`), and fills plan options only with
+    the question's numbers: the model chooses the kind, the channels, the sides and the options. Every
     rule is an alternative of short literals, so llama.cpp rejects most tokens at their first character.
     """
     rules = []
-    number_ops = ['("cut " | "raise ") num "%"', '("cut " | "raise ") num', '"to " num', '"x" num'] \
-        if numbers else []
     for index, name in enumerate(named):
-        ops = number_ops + ([f'"from " ({_alternatives(named[:index])})'] if index else [])
-        rules.append(f'c{index} ::= " " {_alternatives([name])} " " ({" | ".join(ops)})' if ops
-                     else f'c{index} ::= " " {_alternatives([name])} " from " {_alternatives(named[:1])}')
-    usable = [i for i in range(len(named)) if number_ops or i > 0]
+        ops = forms.changes.get(name, ())
+        if ops:
+            rules.append(f'c{index} ::= " " {_alternatives([name])} " " ({_alternatives(ops)})')
+    usable = [i for i, name in enumerate(named) if forms.changes.get(name)]
 
     def run(first: int, last: int) -> str:
         return " ".join(f"c{i}" for i in range(first, last + 1))
 
+    def prefixes(first: int) -> list[str]:  # c_first, c_first c_next ... while each channel has a form
+        out = []
+        for last in range(first, len(named)):
+            if last not in usable:
+                break
+            out.append(run(first, last))
+        return out
+
     kinds = ['"frontier"', '"none"', '"marginal"']
     if usable and usable[0] == 0:
-        prefixes = [run(0, last) for last in range(len(named))]
-        kinds += [f'"whatif" ({" | ".join(prefixes)})', f'"marginal" ({" | ".join(prefixes)})']
+        kinds += [f'"whatif" ({" | ".join(prefixes(0))})', f'"marginal" ({" | ".join(prefixes(0))})']
         sides = []
-        for split in range(1, len(named) + 1):
-            right = ['" current"'] + [run(split, last) for last in range(split, len(named))]
+        for split in range(1, len(prefixes(0)) + 1):
+            right = ['" current"'] + prefixes(split)
             sides.append(f'{run(0, split - 1)} " vs" ({" | ".join(right)})')
         kinds.append(f'"compare" ({" | ".join(f"({side})" for side in sides)})')
-    options = ['" budget=" num', '" budget=x" num', '" change=" num "%"'] if numbers else []
-    options += [f'" lock=" ({_alternatives(named)})'] if named else []
+    options = [" " + option for option in forms.options] + [f" lock={name}" for name in named]
     kinds.append('"plan" option*' if options else '"plan"')
     rules.insert(0, f'root ::= ({" | ".join(kinds)}) "\\n"')
     if options:
-        rules.append(f"option ::= {' | '.join(options)}")
-    if numbers:
-        rules.append(f"num ::= {_alternatives(numbers)}")
+        rules.append(f"option ::= {_alternatives(options)}")
     return "\n".join(rules) + "\n"
 
 
@@ -194,7 +193,8 @@ def read_with_model(question: str, channels: Sequence[str], backend: ModelBacken
     normalised = normalise(question, channels)
     numbers = question_numbers(normalised)
     # A request can only change channels the question names (all of them when it names none).
-    decoding = Decoding(stop=("\n",), grammar=request_grammar(named_channels(normalised, channels), numbers),
+    named = named_channels(normalised, channels)
+    decoding = Decoding(stop=("\n",), grammar=request_grammar(named, number_forms(normalised, named)),
                         temperature=0.0)
     messages = ask_messages(normalised, channels)
     attempts: list[str] = []
