@@ -166,3 +166,30 @@ def test_a_wrong_number_in_an_answer_fails_its_verification(national_surface_dir
     monkeypatch.setattr(answer_module, "fmt_probability", lambda value: real(min(value + 0.3, 1.0) - 0.5))
     answer = ask_run(national_surface_dir, "what if we double search?", surface=surface)
     assert answer.verified is False
+
+
+def test_the_worked_examples_are_the_likest_and_never_a_benchmark_question():
+    from mixscope.insights.ask import EXAMPLE_TURNS, NEAREST_EXAMPLES, nearest_examples
+
+    asked = {normalise(item["q"], CHANNELS) for item in QUESTIONS["questions"]}
+    assert not asked & {normalise(q, CHANNELS) for q, _ in EXAMPLE_TURNS}  # the bench measures reading
+    turns = ask_messages(normalise("plot the efficient frontier for tv", CHANNELS), CHANNELS)
+    assert len(turns) == 2 + 2 * NEAREST_EXAMPLES and turns[-2]["content"] == "frontier"  # likest last
+    # Likeness is about the words, not the channels or amounts: a question on tv finds the cinema example.
+    index = nearest_examples(normalise("what if we triple tv?", CHANNELS), CHANNELS)[-1]
+    assert EXAMPLE_TURNS[index] == ("what if we triple print?", "whatif print x3")
+
+
+def test_a_request_is_read_greedily_without_a_repeat_penalty():
+    reader = ScriptedReader(["compare tv raise 10% vs search raise 10%"])
+    seen = []
+    reader_generate = reader.generate
+
+    def generate(messages, decoding, **options):
+        seen.append(decoding)
+        return reader_generate(messages, decoding, **options)
+
+    reader.generate = generate
+    read_with_model("compare raising tv by 10% with raising search by 10%", CHANNELS, reader)
+    # A penalty on recent tokens would push the model off the question's own words (compare, frontier).
+    assert seen[0].temperature == 0.0 and seen[0].repeat_penalty == 1.0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mixscope.insights.ask import named_channels, request_grammar
+from mixscope.insights.ask import EXAMPLE_CHANNELS, EXAMPLE_TURNS, named_channels, request_grammar
 from mixscope.insights.forms import number_forms
 from mixscope.insights.request import normalise, parse_line
 
@@ -104,6 +104,13 @@ def test_every_intended_request_is_admitted_by_its_questions_grammar(item):
     named = named_channels(normal, CHANNELS)
     grammar = request_grammar(named, number_forms(normal, named))
     assert _admits(grammar, item["request"]), grammar
+
+
+@pytest.mark.parametrize(("question", "line"), EXAMPLE_TURNS, ids=[q[:40] for q, _ in EXAMPLE_TURNS])
+def test_every_worked_example_is_admitted_by_its_questions_grammar(question, line):
+    normal = normalise(question, EXAMPLE_CHANNELS)
+    named = named_channels(normal, EXAMPLE_CHANNELS)
+    assert _admits(request_grammar(named, number_forms(normal, named)), line)
 
 
 @pytest.mark.parametrize(("question", "wrong"), [
