@@ -59,6 +59,9 @@ class Decoding:
     forbid_digits: bool = False
     grammar: str | None = None
     temperature: float | None = None  # None: the backend's own (a request is read greedily, 0)
+    # None: the backend's own. A request line copies the question's words (compare, frontier, its
+    # channels), which a penalty on recent tokens would push the model away from: ``ask`` sets 1 (none).
+    repeat_penalty: float | None = None
     # The lines the answer consists of. A local model gets each label written for it and writes one line
     # after each (a small model then cannot wander off the shape); a server is asked for those lines in the
     # instructions.
@@ -210,10 +213,12 @@ class LlamaBackend:
         if decoding.scaffold:
             return self._scaffolded(llm, messages, decoding, max_tokens, seed, options, start)
         temperature = self.temperature if decoding.temperature is None else decoding.temperature
+        # Small models loop on one sentence without a repeat penalty; a request line copies the question.
+        penalty = self.repeat_penalty if decoding.repeat_penalty is None else decoding.repeat_penalty
         response = llm.create_chat_completion(
             messages=messages, max_tokens=max_tokens, temperature=temperature, seed=seed,
             stop=list(decoding.stop) or None,
-            repeat_penalty=self.repeat_penalty,  # small models loop on one sentence without it
+            repeat_penalty=penalty,
             **options,
         )
         choice = response["choices"][0]

@@ -53,8 +53,8 @@ _MULTIPLIER_WORDS = {"double": "x2", "doubled": "x2", "doubling": "x2", "triple"
                      "tripling": "x3", "halve": "x0.5", "halved": "x0.5", "halving": "x0.5", "half": "x0.5"}
 _STOP_WORDS = re.compile(r"\b(?:stop|stopped|pause|paused|kill|drop|dropped|turn(?:ed)? off|"
                          r"switch(?:ed)? off|zero out|cancel)\b")
-_AMOUNT = re.compile(r"(?<![\w.])\$?\s?(\d+(?:,\d{3})*(?:\.\d+)?)\s?(k|m|mn|mm|million|thousand|bn|b)?"
-                     r"\b(?!%)")
+_AMOUNT = re.compile(r"(?<![\w.])(?:\$\s?)?(\d+(?:,\d{3})*(?:\.\d+)?)"
+                     r"(?:\s?(k|m|mn|mm|million|thousand|bn|b))?\b(?!%)")
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9}
 
 
