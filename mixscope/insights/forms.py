@@ -28,13 +28,13 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mixscope.insights.request import _STOP_WORDS
-from mixscope.insights.rules import _FREED, _MOVE
+from mixscope.insights.request import STOP_WORDS
+from mixscope.insights.rules import FREED, MOVES
 
 _CLAUSE_END = re.compile(r"[,;:?!]|\b(?:and|vs\.?|versus|or|(?<!more )(?<!less )than|with|against|but|then|"
                          r"beats?)\b")
 _NUMBER = re.compile(r"(?<![\w.])([+-])?(x)?(\d+(?:\.\d+)?)(%)?")
-_ZERO = re.compile(rf"{_STOP_WORDS.pattern}|\bnothing\b|\bzero\b")
+_ZERO = re.compile(rf"{STOP_WORDS.pattern}|\bnothing\b|\bzero\b")
 # Words that say which way a number moves spend; the nearest one before the number decides.
 _WORDS = {
     "down": {"cut", "cutting", "reduce", "reducing", "lower", "lowering", "decrease", "decreasing", "trim",
@@ -50,8 +50,8 @@ _WORDS = {
 _LIMIT = re.compile(r"(?:more than|over|within|at most|up to|beyond|max(?:imum)?(?: change)?(?: of)?)\s+"
                     r"(?:\+/-\s*|±\s*)?$")
 # Where money is moved to: "move 100000 from tv to CHANNEL", "cut tv and give the money to CHANNEL".
-_RECEIVER = re.compile(rf"\b{_MOVE}\b.*\b(?:to|into|onto|towards)\s+(?:the\s+)?$|"
-                       rf"\b{_MOVE}\s+{_FREED}\s+(?:all\s+)?(?:to|into|onto|towards|on|in)\s+(?:the\s+)?$")
+_RECEIVER = re.compile(rf"\b{MOVES}\b.*\b(?:to|into|onto|towards)\s+(?:the\s+)?$|"
+                       rf"\b{MOVES}\s+{FREED}\s+(?:all\s+)?(?:to|into|onto|towards|on|in)\s+(?:the\s+)?$")
 _BUDGET = re.compile(r"\bbudget\b|\ballocate\b|\btotal of\b")
 _WINDOW = 6  # words before a number searched for its direction
 
@@ -148,7 +148,7 @@ def number_forms(normalised: str, named: Sequence[str]) -> NumberForms:
                                                                  clause[:spot])), None)
         target = next((name for spot, name in here if re.search(r"\b(?:to|into|onto|towards)\s+(?:the\s+)?$",
                                                                  clause[:spot])), None)
-        if source and re.search(rf"\b{_MOVE}\b", clause):
+        if source and re.search(rf"\b{MOVES}\b", clause):
             bound[source] += changes
             if target and target != source:
                 bound[target] += [form.replace("cut", "raise") for form in changes

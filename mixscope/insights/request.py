@@ -51,7 +51,7 @@ _VERBS = {"cut": ("reduce", "reducing", "lower", "lowering", "decrease", "decrea
           "raise": ("increase", "increasing", "boost", "boosting", "grow", "growing", "raising")}
 _MULTIPLIER_WORDS = {"double": "x2", "doubled": "x2", "doubling": "x2", "triple": "x3", "tripled": "x3",
                      "tripling": "x3", "halve": "x0.5", "halved": "x0.5", "halving": "x0.5", "half": "x0.5"}
-_STOP_WORDS = re.compile(r"\b(?:stop|stopped|pause|paused|kill|drop|dropped|turn(?:ed)? off|"
+STOP_WORDS = re.compile(r"\b(?:stop|stopped|pause|paused|kill|drop|dropped|turn(?:ed)? off|"
                          r"switch(?:ed)? off|zero out|cancel)\b")
 _AMOUNT = re.compile(r"(?<![\w.])(?:\$\s?)?(\d+(?:,\d{3})*(?:\.\d+)?)"
                      r"(?:\s?(k|m|mn|mm|million|thousand|bn|b))?\b(?!%)")
@@ -186,7 +186,7 @@ def normalise(question: str, channels: Sequence[str]) -> str:
 def question_numbers(normalised: str) -> list[str]:
     """The numbers a request may hold: those written in the (normalised) question, and 0 when it says stop."""
     found = re.findall(r"(?<![\w.])x?(\d+(?:\.\d+)?)", normalised)
-    if _STOP_WORDS.search(normalised) or re.search(r"\bnothing\b|\bzero\b", normalised):
+    if STOP_WORDS.search(normalised) or re.search(r"\bnothing\b|\bzero\b", normalised):
         found.append("0")
     return list(dict.fromkeys(found))
 

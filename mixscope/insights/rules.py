@@ -42,9 +42,9 @@ PATTERNS: tuple[tuple[str, str, str], ...] = (
 
 _DOWN = r"(?:cut|cutting|reduce|reducing|lower|lowering|decrease|decreasing|trim|trimming|drop|dropping|down)"
 _UP = r"(?:raise|raising|increase|increasing|boost|boosting|grow|growing|up|lift|lifting|scale up)"
-_MOVE = (r"(?:move|moving|shift|shifting|put|putting|reallocate|reallocating|transfer|transferring|give|"
+MOVES = (r"(?:move|moving|shift|shifting|put|putting|reallocate|reallocating|transfer|transferring|give|"
          r"giving|redirect|redirecting|send|sending)")
-_FREED = r"(?:it|that|this|them|those|the savings|the money|the difference|the rest|what we save|the budget)"
+FREED = r"(?:it|that|this|them|those|the savings|the money|the difference|the rest|what we save|the budget)"
 _NUM = r"(\d+(?:\.\d+)?)"
 _COMPARE = re.compile(r"\bcompare\b|\bvs\.?\b|\bversus\b|\bbetter than\b|\bworse than\b|\bbeat\b|\bbeats\b|"
                       r"\bwhich (?:is better|wins)\b|\bor\b.*\?$")
@@ -76,11 +76,11 @@ def _clause_changes(text: str, channels: Sequence[str]) -> list[Change]:
     def ch(match: re.Match[str], group: int) -> str:
         return channels[int(match.group(group))]
 
-    for m in re.finditer(rf"{_MOVE}\s+{_NUM}%\s+(?:of|from)\s+(?:our\s+)?CH(\d+)\s+"
+    for m in re.finditer(rf"{MOVES}\s+{_NUM}%\s+(?:of|from)\s+(?:our\s+)?CH(\d+)\s+"
                          r"(?:to|into|onto|towards)\s+(?:the\s+)?CH(\d+)", text):
         add(m, Change(ch(m, 2), "scale", 1 - float(m.group(1)) / 100))
         add(m, Change(ch(m, 3), "receive", None, ch(m, 2)))
-    for m in re.finditer(rf"{_MOVE}\s+(?:an?\s+)?(?:extra\s+)?{_NUM}(?!\d|%)\s+(?:from|out of)\s+CH(\d+)\s+"
+    for m in re.finditer(rf"{MOVES}\s+(?:an?\s+)?(?:extra\s+)?{_NUM}(?!\d|%)\s+(?:from|out of)\s+CH(\d+)\s+"
                          r"(?:to|into|onto|towards)\s+(?:the\s+)?CH(\d+)", text):
         add(m, Change(ch(m, 2), "add", -float(m.group(1))))
         add(m, Change(ch(m, 3), "add", float(m.group(1))))
@@ -118,7 +118,7 @@ def _clause_changes(text: str, channels: Sequence[str]) -> list[Change]:
     for m in _STOP.finditer(text):
         add(m, Change(ch(m, 1), "set", 0.0))
     changes = [change for _, change in sorted(found, key=lambda pair: pair[0])]
-    receiver = re.search(rf"{_MOVE}\s+{_FREED}\s+(?:all\s+)?(?:to|into|onto|towards|on|in)\s+"
+    receiver = re.search(rf"{MOVES}\s+{FREED}\s+(?:all\s+)?(?:to|into|onto|towards|on|in)\s+"
                          r"(?:the\s+)?CH(\d+)", text)
     if receiver and changes:
         changes.append(Change(channels[int(receiver.group(1))], "receive", None, changes[-1].channel))
@@ -190,7 +190,7 @@ def read_question(question: str, channels: Sequence[str]) -> AskRequest:
     if _PLAN.search(text):
         return canonical(_plan(text, channels))
     changes = _clause_changes(text, channels)
-    if changes and re.search(r"what if|what happens|what would|\bif\b|\bwe\b|\?$|^" + _MOVE + "|^" + _DOWN
+    if changes and re.search(r"what if|what happens|what would|\bif\b|\bwe\b|\?$|^" + MOVES + "|^" + _DOWN
                              + "|^" + _UP + "|^(?:spend|add|stop|pause|x\\d)", text):
         return canonical(AskRequest("whatif", tuple(changes)))
     return AskRequest("none")
