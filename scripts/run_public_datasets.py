@@ -63,6 +63,11 @@ def render(results: dict) -> str:
         "organic channels here run every week: such a channel's level trades with the intercept, so its",
         "share stays close to its prior (mean 5%) and its wide interval says so.",
         "",
+        "Two public files are not datasets to fit: Robyn's `dt_prophet_holidays.csv` is the holiday",
+        "calendar the Robyn spec reads, and Meridian's `hypothetical_geo_all_channels.csv` has no KPI:",
+        "it is a future flighting plan (40 geos x 38 weeks of media) for Meridian's optimiser. mixscope",
+        "plans from per-channel budgets over a reference window, so it cannot read such a plan yet.",
+        "",
     ]
     for name, r in sorted(results.items()):
         d = r["diagnostics"]
@@ -101,12 +106,23 @@ def _non_media_table(non_media: dict) -> list[str]:
     rows = [(kind, name, entry) for kind, entries in non_media.items() for name, entry in entries.items()]
     if not rows:
         return []
-    lines = ["", "| term | contribution mean | 90% interval | share of KPI |", "| --- | ---: | ---: | ---: |"]
+    lines = ["", "| term | contribution mean | 90% interval | share of KPI | effect per unit (90%) "
+             "| against |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for kind, name, entry in rows:
         lo, hi = entry["contribution"]["ci_90"]
         lines.append(f"| {kind}: {name} | {entry['contribution']['mean']:.3g} | [{lo:.3g}, {hi:.3g}] | "
-                     f"{entry['share']['mean']:.2%} |")
+                     f"{entry['share']['mean']:.2%} | {_effect(entry)} |")
     return lines
+
+
+def _effect(entry: dict) -> str:
+    """A treatment's effect per unit of its column and the level its contribution is measured
+    against (against its mean, a contribution sums to 0, so the effect is what the row says)."""
+    effect = entry.get("effect_per_unit")
+    if effect is None:  # holidays and events: indicators, the contribution is the effect
+        return " |"
+    lo, hi = effect["ci_90"]
+    return f"{effect['mean']:.3g} [{lo:.3g}, {hi:.3g}] | {entry['reference_level']:.3g}"
 
 
 def _frequency_table(channels: dict) -> list[str]:
