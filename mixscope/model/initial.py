@@ -142,7 +142,7 @@ def _baseline_fit(inputs: ModelInputs, config: ModelConfig) -> _BaselineFit:
         ),
         "control_coef": inputs.controls[:, train],
         "media": inputs.media[:, :n_times][:, train],
-        **{block.site: np.broadcast_to(block.design[:, train], (n_geos, n_train, len(block.names)))
+        **{block.site: np.broadcast_to(block.model_design[:, train], (n_geos, n_train, len(block.names)))
            for block in inputs.terms},
         # Organic media too, so the intercept's start is not its level (dropped like media below).
         "organic": (np.zeros((n_geos, n_train, 0)) if inputs.organic is None

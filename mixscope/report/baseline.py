@@ -41,6 +41,11 @@ Piece = Callable[[Means, Any, "Run"], list[tuple[str, np.ndarray]]]
 
 def _trend(means: Means, inputs: Any, run: Run) -> list[tuple[str, np.ndarray]]:
     level = np.asarray(means["intercept"], dtype=np.float64)[:, None] + np.zeros(inputs.n_times)
+    # Treatments are reported against their reference level but fitted centred on their mean level:
+    # the difference is a constant of the intercept (mixscope.model.terms.TermBlock.model_design).
+    for block in inputs.terms:
+        if block.centre is not None and block.site in means:
+            level = level - float(block.centre.astype(np.float64) @ means[block.site])
     if inputs.trend_basis.shape[1] and "trend" in means:
         level = level + (inputs.trend_basis.astype(np.float64) @ means["trend"])[None, :]
     return [("trend", level)]
@@ -84,8 +89,9 @@ def baseline_components(run: Run) -> tuple[BaselineComponent, ...]:
     if "intercept" not in posterior:
         return ()
     scaling, inputs, _ = evaluation_inputs(run)
+    sites = (*SITES, *(block.site for block in inputs.terms))
     means = {name: posterior[name].mean(("chain", "draw")).to_numpy().astype(np.float64)
-             for name in SITES if name in posterior}
+             for name in sites if name in posterior}
     pieces = [piece for make in COMPONENTS for piece in make(means, inputs, run)]
     scale = np.asarray(scaling.kpi_scale, dtype=np.float64)[:, None]
     components = tuple(BaselineComponent(name, np.asarray(values) * scale) for name, values in pieces)

@@ -131,7 +131,7 @@ def build_problem(
     trend = np.broadcast_to(inputs.trend_basis, (n_geos,) + inputs.trend_basis.shape)
     season = np.broadcast_to(inputs.season_basis, (n_geos,) + inputs.season_basis.shape)
     # Holidays, events and treatments are baseline regressors here too, after the controls.
-    terms = [np.broadcast_to(block.design, (n_geos, *block.design.shape[1:])) for block in inputs.terms]
+    terms = [np.broadcast_to(block.model_design, (n_geos, *block.design.shape[1:])) for block in inputs.terms]
     base = np.concatenate([trend, season, inputs.controls, *terms], axis=-1).astype(np.float32)
     names = (
         [f"trend_{i}" for i in range(trend.shape[-1])]

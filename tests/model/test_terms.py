@@ -66,7 +66,7 @@ def test_each_kind_is_its_own_site_and_adds_to_the_baseline(tmp_path):
     params = {name: site["value"] for name, site in trace.items()}
     without = baseline({k: v for k, v in params.items() if k not in TERM_SITES.values()},
                        type(inputs)(**{**inputs.__dict__, "terms": ()}))
-    added = sum(block.design @ np.asarray(params[block.site]) for block in inputs.terms)
+    added = sum(block.model_design @ np.asarray(params[block.site]) for block in inputs.terms)
     np.testing.assert_allclose(baseline(params, inputs), without + added, rtol=1e-5, atol=1e-6)
 
 
@@ -94,6 +94,25 @@ def test_a_treatment_is_measured_against_its_named_baseline_level(tmp_path):
     expected = -0.1 * ((4.0 - level) / block.unit[0]).sum() * scaling.kpi_scale[0]
     np.testing.assert_allclose(change, [expected], rtol=1e-4)
     assert expected > 0  # cutting the price where it was regular sells more under a negative effect
+
+
+def test_the_model_reads_a_treatment_the_same_whatever_level_it_is_reported_against(tmp_path):
+    """The reference only changes what a contribution is measured against, never the fit: the model's
+    design is centred on the data's mean level, and the report's baseline keeps the difference."""
+    designs, traces = [], []
+    for reference in (5.0, 0.0, "max", "mean"):
+        _, dataset, _, inputs, config = _prepared(tmp_path, treatments={"shelf": {"column": "shelf_price",
+                                                                                  "baseline": reference}})
+        [block] = inputs.terms
+        designs.append(block.model_design)
+        traces.append(float(_trace(inputs, config)["kpi"]["fn"].log_prob(inputs.kpi).sum()))
+        # Against its reference, a contribution is the coefficient times the distance from it.
+        level = block.design[0, :, 0] * block.unit[0] + block.reference[0]
+        np.testing.assert_allclose(level, dataset.frame["shelf_price"].to_numpy(), rtol=1e-5)
+        np.testing.assert_allclose(block.model_design.mean(axis=(0, 1)), 0.0, atol=1e-6)
+    for design in designs[1:]:
+        np.testing.assert_allclose(design, designs[0], atol=1e-5)
+    assert traces[1:] == pytest.approx([traces[0]] * 3, rel=1e-5)
 
 
 def test_contributions_and_summary_are_coefficient_times_design_in_kpi_units(tmp_path):
