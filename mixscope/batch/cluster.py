@@ -6,6 +6,8 @@ draws for the same spec and seed. What keeps workers from oversubscribing the
 machine is their number: one per :data:`CORES_PER_FIT` cores by default. The workers'
 environment is otherwise the caller's: a different BLAS thread count, for one, can move
 the warm start's least squares in its last bits, and NUTS turns that into other draws.
+So Dask's own settings for spawned workers (one BLAS thread, a malloc trim, a stack
+profiler) are turned off for the embedded cluster.
 """
 
 from __future__ import annotations
@@ -57,10 +59,17 @@ def batch_client(scheduler: str | None = None, workers: int | None = None) -> It
         return
     if workers is not None and workers < 1:
         raise MixscopeError(f"--workers must be 1 or more, got {workers}.")
-    cluster = LocalCluster(
-        n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-        dashboard_address=None, env=worker_environment(), silence_logs=40,
-    )
+    import dask
+
+    # Dask's defaults for the workers it spawns would make a batch fit differ from `mixscope fit`:
+    # one BLAS/OpenMP thread and an aggressive malloc trim (pre-spawn-environ), and a stack sampler
+    # every 10 ms competing for the GIL with JAX's tracing (no dashboard here reads it).
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": {},
+                          "distributed.worker.profile.enabled": False}):
+        cluster = LocalCluster(
+            n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+            dashboard_address=None, env=worker_environment(), silence_logs=40,
+        )
     try:
         with Client(cluster) as client:
             yield client
