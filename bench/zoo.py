@@ -165,39 +165,44 @@ def score_run(run_dir: Path, simulated) -> dict[str, Any]:
         "roi_error": {c: round(e, 3) for c, e in errors.items()},
         "diagnostics_ok": bool(run.summary.get("diagnostics_ok", True)),
     }
+    def true_gain(spend: np.ndarray) -> float:
+        return float(truth_surface.curves.incremental(spend)[0].sum()) - true_current
+
+    def share(gain: float, achievable: float) -> float:
+        return gain / achievable if achievable > 0 else 0.0
+
+    def found_spend(result, payload: dict[str, Any]) -> np.ndarray:
+        """The plan the optimiser found, even where the decision rule kept the current mix."""
+        found = payload.get("best_found")
+        return np.array([found["allocation"][c] for c in surface.channels]) if found else result.allocation
+
     for change in MAX_CHANGES:
         constraints = Constraints(max_change=change)
         plan = optimize(surface, constraints)
         payload = plan.to_dict()
         best = true_optimum_value(truth_surface, constraints)
         achievable = best - true_current
+
         variants = {}
         for label, (objective, confidence, trust, model_error, *min_gain) in VARIANTS.items():
             other = optimize(surface, replace(constraints, trust_region=trust), Objective.parse(objective),
                              near_optimal_tolerance=None, min_confidence=confidence, model_error=model_error,
                              min_gain=min_gain[0] if min_gain else 0.0)
-            gain = float(truth_surface.curves.incremental(other.allocation)[0].sum()) - true_current
-            other_found = other.to_dict().get("best_found")
-            other_spend = (np.array([other_found["allocation"][c] for c in surface.channels]) if other_found
-                           else other.allocation)
+            other_payload = other.to_dict()
             variants[label] = {
-                "share": gain / achievable if achievable > 0 else 0.0,
+                "share": share(true_gain(other.allocation), achievable),
                 # The probability the rule decided on (with its model error), moved or held.
-                "found_prob": other.to_dict()["prob_beats_status_quo"] if not other_found
-                else other_found["prob_beats_status_quo"],
-                "found_beats": float(truth_surface.curves.incremental(other_spend)[0].sum()) > true_current,
+                "found_prob": (other_payload.get("best_found") or other_payload)["prob_beats_status_quo"],
+                "found_beats": true_gain(found_spend(other, other_payload)) > 0,
             }
-        true_uplift = float(truth_surface.curves.incremental(plan.allocation)[0].sum()) - true_current
+        true_uplift = true_gain(plan.allocation)
         key = f"pm{int(change * 100)}"
         moved = bool(np.abs(plan.allocation - current).max() > 1e-6 * current.sum())
-        # The plan the optimiser found, even where the decision rule kept the current mix:
-        # its stated probability of beating the current plan is checked against the truth.
+        # The found plan's stated probability of beating the current plan is checked against the truth.
         found = payload.get("best_found")
-        found_spend = (np.array([found["allocation"][c] for c in surface.channels]) if found
-                       else plan.allocation)
-        found_uplift = float(truth_surface.curves.incremental(found_spend)[0].sum()) - true_current
+        found_uplift = true_gain(found_spend(plan, payload))
         row[key] = {
-            "share": true_uplift / achievable if achievable > 0 else 0.0,
+            "share": share(true_uplift, achievable),
             "achievable_pct": 100 * achievable / true_current,
             "true_uplift": true_uplift,
             "moved": moved,
@@ -206,7 +211,7 @@ def score_run(run_dir: Path, simulated) -> dict[str, Any]:
             "beats_current": true_uplift > 0,
             "found_prob": found["prob_beats_status_quo"] if found else payload["prob_beats_current"],
             "found_beats_current": found_uplift > 0,
-            "found_share": found_uplift / achievable if achievable > 0 else 0.0,
+            "found_share": share(found_uplift, achievable),
             "variants": variants,
         }
     return row
