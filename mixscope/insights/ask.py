@@ -21,6 +21,7 @@ header that says so, and whatever the model writes can only be a request line.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -40,6 +41,7 @@ from mixscope.insights.request import (
     parse_line,
     question_numbers,
     unsupported_numbers,
+    whole_word,
 )
 from mixscope.insights.rules import PATTERNS, read_question
 
@@ -193,15 +195,22 @@ def _words(normalised: str, channels: Sequence[str]) -> set[str]:
     wording, never the channels or amounts), and the signs + - % as words."""
     text = normalised
     for name in sorted(channels, key=len, reverse=True):
-        text = re.sub(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", " CH ", text)
+        text = re.sub(whole_word(name.lower()), " CH ", text)
     words = re.findall(r"CH|[a-z']+|x?\d+(?:\.\d+)?|[+%-]", text)
     return {"N" if word[0].isdigit() else word for word in words}
+
+
+@functools.cache
+def _example_words() -> tuple[frozenset[str], ...]:
+    """The worked examples' words (:func:`_words`): fixed, so read once per process."""
+    return tuple(frozenset(_words(normalise(question, EXAMPLE_CHANNELS), EXAMPLE_CHANNELS))
+                 for question, _ in EXAMPLE_TURNS)
 
 
 def nearest_examples(normalised: str, channels: Sequence[str], count: int = NEAREST_EXAMPLES) -> list[int]:
     """Indices of the ``count`` worked examples whose words are likest the question's (idf-weighted
     overlap), the likest last; ties keep the list's order."""
-    pool = [_words(normalise(question, EXAMPLE_CHANNELS), EXAMPLE_CHANNELS) for question, _ in EXAMPLE_TURNS]
+    pool = _example_words()
     asked = _words(normalised, channels)
     weight = {word: math.log((1 + len(pool)) / (1 + sum(word in words for words in pool))) + 1
               for words in [*pool, asked] for word in words}

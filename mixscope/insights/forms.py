@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from mixscope.insights.request import STOP_WORDS
+from mixscope.insights.request import STOP_WORDS, whole_word
 from mixscope.insights.rules import FREED, MOVES
 
 _CLAUSE_END = re.compile(r"[,;:?!]|\b(?:and|vs\.?|versus|or|(?<!more )(?<!less )than|with|against|but|then|"
@@ -68,7 +68,7 @@ class NumberForms:
 
 def mentions(normalised: str, name: str) -> list[int]:
     """Where a (normalised) question names channel ``name``, as a whole word."""
-    return [m.start() for m in re.finditer(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", normalised)]
+    return [m.start() for m in re.finditer(whole_word(name.lower()), normalised)]
 
 
 def _clauses(text: str) -> list[tuple[int, int]]:

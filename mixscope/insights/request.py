@@ -167,12 +167,18 @@ def _amount_text(match: re.Match[str]) -> str:
     return f"{value:.10g}"
 
 
+def whole_word(phrase: str) -> str:
+    """A pattern matching ``phrase`` (a channel name or nickname, lower case) as a whole word: names hold
+    spaces and hyphens, so ``tv`` must not match inside ``ctv`` or ``tv-led``."""
+    return rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
+
+
 def normalise(question: str, channels: Sequence[str]) -> str:
     """Lower case; nicknames → channel names; ``200k``/``$1.2M`` → ``200000``/``1200000``; ``double`` →
     ``x2``; ``stop tv`` → ``tv =0``. Channel names are matched as whole words."""
     text = clean_question(question).lower().replace("’", "'")
     for phrase, name in sorted(nickname_table(channels).items(), key=lambda item: -len(item[0])):
-        text = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", f"\x00{channels.index(name)}\x00", text)
+        text = re.sub(whole_word(phrase), f"\x00{channels.index(name)}\x00", text)
     text = _AMOUNT.sub(_amount_text, text)
     text = re.sub(r"(\d)\s?(?:percent|per cent|pct)\b", r"\1%", text)
     for word, multiplier in _MULTIPLIER_WORDS.items():

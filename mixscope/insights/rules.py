@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mixscope.insights.request import AskRequest, Change, canonical, normalise
+from mixscope.insights.request import AskRequest, Change, canonical, normalise, whole_word
 
 # (what the pattern reads, an example question, the request it gives in the one-line form)
 PATTERNS: tuple[tuple[str, str, str], ...] = (
@@ -62,7 +62,7 @@ _STOP = re.compile(r"\b(?:stop|stopping|pause|pausing|kill|killing|turn off|turn
 def _mark(text: str, channels: Sequence[str]) -> str:
     """Channel names → ``CH0``, ``CH1`` ... so patterns can name 'a channel' (names may hold spaces)."""
     for index, name in sorted(enumerate(channels), key=lambda item: -len(item[1])):
-        text = re.sub(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])", f"CH{index}", text)
+        text = re.sub(whole_word(name.lower()), f"CH{index}", text)
     return text
 
 
