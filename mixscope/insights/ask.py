@@ -32,6 +32,7 @@ from typing import Any
 
 from mixscope.insights.backends import BackendError, Decoding, ModelBackend
 from mixscope.insights.forms import NumberForms, mentions, number_forms
+from mixscope.insights.kinds import KindCues, kind_cues
 from mixscope.insights.request import (
     KINDS,
     AskRequest,
@@ -148,13 +149,16 @@ def named_channels(normalised: str, channels: Sequence[str], limit: int = 3) -> 
     return [name for _, name in sorted(found)][:limit]
 
 
-def request_grammar(named: Sequence[str], forms: NumberForms) -> str:
+def request_grammar(named: Sequence[str], forms: NumberForms, cues: KindCues = KindCues()) -> str:
     """GBNF for one request line about a question that names ``named`` (in order), its numbers in ``forms``.
 
     A request changes the channels the question names, in the order it names them, each in a form its
     numbers' words admit (:func:`mixscope.insights.forms.number_forms`), and fills plan options only with
-    the question's numbers: the model chooses the kind, the channels, the sides and the options. Every
-    rule is an alternative of short literals, so llama.cpp rejects most tokens at their first character.
+    the question's numbers; a plan uses each of them when every one can be an option. ``cues``
+    (:func:`mixscope.insights.kinds.kind_cues`) narrows the kinds and a comparison's sides to what the
+    question's words say; when they leave no line at all, every kind stays open. The model chooses the
+    rest. Every rule is an alternative of short literals, so llama.cpp rejects most tokens at their first
+    character.
     """
     rules = []
     for index, name in enumerate(named):
@@ -174,20 +178,50 @@ def request_grammar(named: Sequence[str], forms: NumberForms) -> str:
             out.append(run(first, last))
         return out
 
-    kinds = ['"frontier"', '"none"', '"marginal"']
-    if usable and usable[0] == 0:
-        kinds += [f'"whatif" ({" | ".join(prefixes(0))})', f'"marginal" ({" | ".join(prefixes(0))})']
-        sides = []
-        for split in range(1, len(prefixes(0)) + 1):
-            right = ['" current"'] + prefixes(split)
-            sides.append(f'{run(0, split - 1)} " vs" ({" | ".join(right)})')
-        kinds.append(f'"compare" ({" | ".join(f"({side})" for side in sides)})')
+    def kinds(cues: KindCues) -> list[str]:
+        out = [f'"{kind}"' for kind in ("frontier", "none", "marginal") if cues.admits(kind)]
+        if usable and usable[0] == 0:
+            if cues.admits("whatif"):
+                out.append(f'"whatif" ({" | ".join(prefixes(0))})')
+            if cues.admits("marginal"):
+                out.append(f'"marginal" ({" | ".join(prefixes(0))})')
+            splits = range(1, len(prefixes(0)) + 1) if cues.split is None else (
+                [cues.split] if cues.split <= len(prefixes(0)) else [])
+            sides = []
+            for split in splits:
+                right = {True: ['" current"'], False: prefixes(split)}.get(cues.versus_current,
+                                                                          ['" current"'] + prefixes(split))
+                if right:
+                    sides.append(f'{run(0, split - 1)} " vs" ({" | ".join(right)})')
+            if cues.admits("compare") and sides:
+                out.append(f'"compare" ({" | ".join(f"({side})" for side in sides)})')
+        if cues.admits("plan"):
+            out.append(plan)
+        return out
+
     options = [" " + option for option in forms.options] + [f" lock={name}" for name in named]
-    kinds.append('"plan" option*' if options else '"plan"')
-    rules.insert(0, f'root ::= ({" | ".join(kinds)}) "\\n"')
-    if options:
+    groups = forms.option_groups
+    if groups and all(groups):  # every number of the question fills an option of the plan
+        for index, group in enumerate(groups):
+            rules.append(f"o{index} ::= {_alternatives([' ' + option for option in group])}")
+        plan = '"plan" ' + " ".join(f"o{index}" for index in range(len(groups)))
+        if named:
+            plan += " lock*"
+            rules.append(f"lock ::= {_alternatives([f' lock={name}' for name in named])}")
+    elif options:
+        plan = '"plan" option*'
         rules.append(f"option ::= {_alternatives(options)}")
+    else:
+        plan = '"plan"'
+    rules.insert(0, f'root ::= ({" | ".join(kinds(cues) or kinds(KindCues()))}) "\\n"')
     return "\n".join(rules) + "\n"
+
+
+def question_grammar(normalised: str, named: Sequence[str]) -> str:
+    """The request grammar for a (normalised) question naming ``named``: its numbers' forms and the kinds
+    its words admit."""
+    forms = number_forms(normalised, named)
+    return request_grammar(named, forms, kind_cues(normalised, named, forms.changes))
 
 
 def _words(normalised: str, channels: Sequence[str]) -> set[str]:
@@ -256,8 +290,8 @@ def read_with_model(question: str, channels: Sequence[str], backend: ModelBacken
     numbers = question_numbers(normalised)
     # A request can only change channels the question names (all of them when it names none).
     named = named_channels(normalised, channels)
-    decoding = Decoding(stop=("\n",), grammar=request_grammar(named, number_forms(normalised, named)),
-                        temperature=0.0, repeat_penalty=1.0)
+    decoding = Decoding(stop=("\n",), grammar=question_grammar(normalised, named), temperature=0.0,
+                        repeat_penalty=1.0)
     messages = ask_messages(normalised, channels)
     attempts: list[str] = []
     for attempt in range(max_retries + 1):

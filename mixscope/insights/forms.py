@@ -64,6 +64,8 @@ class NumberForms:
 
     changes: Mapping[str, tuple[str, ...]]
     options: tuple[str, ...]
+    # Per written number, in order, the plan options it may fill (empty: it can only be a change).
+    option_groups: tuple[tuple[str, ...], ...] = ()
 
 
 def mentions(normalised: str, name: str) -> list[int]:
@@ -135,7 +137,8 @@ def number_forms(normalised: str, named: Sequence[str]) -> NumberForms:
     for m in _NUMBER.finditer(text):
         start, end = next((s, e) for s, e in clauses if s <= m.start() <= e)
         found.append((m.start(), _forms(m.group(1), bool(m.group(2)), m.group(3), bool(m.group(4)),
-                                                   text[start:m.start()], text[m.end():end])))
+                                        text[start:m.start()], text[m.end():end])))
+    groups = tuple(tuple(form for form in forms if _is_option(form)) for _, forms in found)
     found += [(m.start(), ["to 0"]) for m in _ZERO.finditer(text)]
     for position, forms in sorted(found):
         start, end = next((s, e) for s, e in clauses if s <= position <= e)
@@ -165,4 +168,4 @@ def number_forms(normalised: str, named: Sequence[str]) -> NumberForms:
         if name in receivers:
             ops = ops + [f"from {source}" for source in named[:index]]
         table[name] = tuple(dict.fromkeys(ops))
-    return NumberForms(table, tuple(dict.fromkeys(options)))
+    return NumberForms(table, tuple(dict.fromkeys(options)), groups)

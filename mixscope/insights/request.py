@@ -51,8 +51,8 @@ _VERBS = {"cut": ("reduce", "reducing", "lower", "lowering", "decrease", "decrea
           "raise": ("increase", "increasing", "boost", "boosting", "grow", "growing", "raising")}
 _MULTIPLIER_WORDS = {"double": "x2", "doubled": "x2", "doubling": "x2", "triple": "x3", "tripled": "x3",
                      "tripling": "x3", "halve": "x0.5", "halved": "x0.5", "halving": "x0.5", "half": "x0.5"}
-STOP_WORDS = re.compile(r"\b(?:stop|stopped|pause|paused|kill|drop|dropped|turn(?:ed)? off|"
-                         r"switch(?:ed)? off|zero out|cancel)\b")
+STOP_WORDS = re.compile(r"\b(?:stop|stopped|stopping|pause|paused|pausing|kill|killing|drop|dropped|"
+                        r"turn(?:ed|ing)? off|switch(?:ed|ing)? off|zero out|cancel|cancell?ing)\b")
 _AMOUNT = re.compile(r"(?<![\w.])(?:\$\s?)?(\d+(?:,\d{3})*(?:\.\d+)?)"
                      r"(?:\s?(k|m|mn|mm|million|thousand|bn|b))?\b(?!%)")
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9}

@@ -46,20 +46,21 @@ MOVES = (r"(?:move|moving|shift|shifting|put|putting|reallocate|reallocating|tra
          r"giving|redirect|redirecting|send|sending)")
 FREED = r"(?:it|that|this|them|those|the savings|the money|the difference|the rest|what we save|the budget)"
 _NUM = r"(\d+(?:\.\d+)?)"
-_COMPARE = re.compile(r"\bcompare\b|\bvs\.?\b|\bversus\b|\bbetter than\b|\bworse than\b|\bbeat\b|\bbeats\b|"
-                      r"\bwhich (?:is better|wins)\b|\bor\b.*\?$")
+COMPARE_CUE = re.compile(r"\bcompare\b|\bvs\.?\b|\bversus\b|\bbetter than\b|\bworse than\b|\bbeats?\b|"
+                         r"\boutperforms?\b|"
+                         r"\bwhich (?:is better|wins)\b|\bor\b.*\?$")
 # "best" alone is not a planning question ("say tv is best"): a best or optimal plan, mix, split is.
-_PLAN = re.compile(r"\b(?:optimi[sz]e|optimi[sz]ing|recommend|recommended|reallocate|allocation|allocate|"
+PLAN_CUE = re.compile(r"\b(?:optimi[sz]e|optimi[sz]ing|recommend|recommended|reallocate|allocation|allocate|"
                    r"plan)\b|\b(?:best|optimal|ideal)\s+(?:\w+\s+)?(?:plan|allocation|split|mix|budget)\b")
-_FRONTIER = re.compile(r"\bfrontier\b|how much (?:should|could|do) we (?:spend|invest)|each budget level|"
+FRONTIER_CUE = re.compile(r"\bfrontier\b|how much (?:should|could|do) we (?:spend|invest)|each budget level|"
                        r"budget levels?|returns? (?:drop|fall)s? below|total budget (?:curve|should)")
-_MARGINAL = re.compile(r"\bnext (?:dollar|euro|pound|unit|\d+)|\bmarginal\b|\bmroi\b|"
+MARGINAL_CUE = re.compile(r"\bnext (?:dollar|euro|pound|unit|\d+)|\bmarginal\b|\bmroi\b|"
                        r"where should (?:the )?(?:extra|next|additional)")
 _STOP = re.compile(r"\b(?:stop|stopping|pause|pausing|kill|killing|turn off|turning off|switch off|"
                    r"switching off|cancel|cancelling)\s+(?:all\s+)?(?:of\s+)?(?:our\s+)?(?:the\s+)?CH(\d+)")
 
 
-def _mark(text: str, channels: Sequence[str]) -> str:
+def mark_channels(text: str, channels: Sequence[str]) -> str:
     """Channel names → ``CH0``, ``CH1`` ... so patterns can name 'a channel' (names may hold spaces)."""
     for index, name in sorted(enumerate(channels), key=lambda item: -len(item[1])):
         text = re.sub(whole_word(name.lower()), f"CH{index}", text)
@@ -159,7 +160,7 @@ def _plan(text: str, channels: Sequence[str]) -> AskRequest:
     return AskRequest("plan", budget=budget, budget_scale=scale, max_change=change, locked=tuple(locked))
 
 
-def _sides(text: str) -> list[str]:
+def sides(text: str) -> list[str]:
     """The two plans of a comparison: "compare A with B", "A vs B", "is A better than B", "A or B"."""
     if "compare" in text:
         text = text.split("compare", 1)[1]
@@ -168,26 +169,32 @@ def _sides(text: str) -> list[str]:
             if len(parts) == 2:
                 return parts
         return [text]
-    return re.split(r"\s+(?:vs\.?|versus|against|better than|worse than|beats?|or|than)\s+", text, maxsplit=1)
+    split = r"\s+(?:vs\.?|versus|against|better than|worse than|beats?|outperforms?|or|than)\s+"
+    return re.split(split, text, maxsplit=1)
+
+
+def current_plan(text: str) -> bool:
+    """Whether one side of a comparison is the plan in place ("now", "today", "what we do", "as is")."""
+    return re.search(r"current|now|today|as is|status quo|what we do", text) is not None
 
 
 def read_question(question: str, channels: Sequence[str]) -> AskRequest:
     """The request a question asks by the documented patterns; kind ``none`` when it fits none."""
     normal = normalise(question, channels)
-    text = _mark(normal, channels)
-    if _MARGINAL.search(text):
+    text = mark_channels(normal, channels)
+    if MARGINAL_CUE.search(text):
         return canonical(AskRequest("marginal", tuple(_clause_changes(text, channels))))
-    if _COMPARE.search(text):
-        parts = _sides(text)
+    if COMPARE_CUE.search(text):
+        parts = sides(text)
         if len(parts) == 2:
             left = _clause_changes(parts[0], channels)
             right = _clause_changes(parts[1], channels)
-            current = re.search(r"current|now|today|as is|status quo|what we do", parts[1])
+            current = current_plan(parts[1])
             if left and (right or current):
                 return canonical(AskRequest("compare", tuple(left), tuple(right)))
-    if _FRONTIER.search(text):
+    if FRONTIER_CUE.search(text):
         return AskRequest("frontier")
-    if _PLAN.search(text):
+    if PLAN_CUE.search(text):
         return canonical(_plan(text, channels))
     changes = _clause_changes(text, channels)
     if changes and re.search(r"what if|what happens|what would|\bif\b|\bwe\b|\?$|^" + MOVES + "|^" + _DOWN

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from mixscope.insights.ask import EXAMPLE_CHANNELS, EXAMPLE_TURNS, named_channels, request_grammar
+from mixscope.insights.ask import (
+    EXAMPLE_CHANNELS,
+    EXAMPLE_TURNS,
+    named_channels,
+    question_grammar,
+    request_grammar,
+)
 from mixscope.insights.forms import number_forms
 from mixscope.insights.request import normalise, parse_line
 
@@ -101,16 +107,14 @@ def _admits(grammar: str, line: str) -> bool:
 @pytest.mark.parametrize("item", QUESTIONS["questions"], ids=[q["q"][:40] for q in QUESTIONS["questions"]])
 def test_every_intended_request_is_admitted_by_its_questions_grammar(item):
     normal = normalise(item["q"], CHANNELS)
-    named = named_channels(normal, CHANNELS)
-    grammar = request_grammar(named, number_forms(normal, named))
+    grammar = question_grammar(normal, named_channels(normal, CHANNELS))
     assert _admits(grammar, item["request"]), grammar
 
 
 @pytest.mark.parametrize(("question", "line"), EXAMPLE_TURNS, ids=[q[:40] for q, _ in EXAMPLE_TURNS])
 def test_every_worked_example_is_admitted_by_its_questions_grammar(question, line):
     normal = normalise(question, EXAMPLE_CHANNELS)
-    named = named_channels(normal, EXAMPLE_CHANNELS)
-    assert _admits(request_grammar(named, number_forms(normal, named)), line)
+    assert _admits(question_grammar(normal, named_channels(normal, EXAMPLE_CHANNELS)), line)
 
 
 @pytest.mark.parametrize(("question", "wrong"), [
@@ -126,9 +130,8 @@ def test_every_worked_example_is_admitted_by_its_questions_grammar(question, lin
     ("Optimise the mix with 10% more budget", ["plan budget=x10", "plan budget=10", "plan budget=x0.9"]),
 ])
 def test_the_grammar_refuses_forms_the_words_rule_out(question, wrong):
-    normal = normalise(question, CHANNELS)
-    named = named_channels(normal, CHANNELS)
-    grammar = request_grammar(named, number_forms(normal, named))
+    grammar = question_grammar(normalise(question, CHANNELS), named_channels(normalise(question, CHANNELS),
+                                                                              CHANNELS))
     for line in wrong:
         parse_line(line, CHANNELS)  # a well-formed line: only the question's words rule it out
         assert not _admits(grammar, line), line
