@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mixscope.insights.backends import BackendError, Decoding, ModelBackend
+from mixscope.insights.backends import BackendError, Decoding, ModelBackend, gbnf_alternatives
 from mixscope.insights.forms import NumberForms, mentions, number_forms
 from mixscope.insights.kinds import KindCues, kind_cues
 from mixscope.insights.request import (
@@ -139,10 +139,6 @@ class Answer:
 # ---------------------------------------------------------------------- reading with a model
 
 
-def _alternatives(values: Sequence[str]) -> str:
-    return " | ".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
-
-
 def named_channels(normalised: str, channels: Sequence[str], limit: int = 3) -> list[str]:
     """The channels a (normalised) question names, in the order it first names them (at most ``limit``)."""
     found = [(spots[0], name) for name in channels if (spots := mentions(normalised, name))]
@@ -164,7 +160,7 @@ def request_grammar(named: Sequence[str], forms: NumberForms, cues: KindCues = K
     for index, name in enumerate(named):
         ops = forms.changes.get(name, ())
         if ops:
-            rules.append(f'c{index} ::= " " {_alternatives([name])} " " ({_alternatives(ops)})')
+            rules.append(f'c{index} ::= " " {gbnf_alternatives([name])} " " ({gbnf_alternatives(ops)})')
     usable = [i for i, name in enumerate(named) if forms.changes.get(name)]
 
     def run(first: int, last: int) -> str:
@@ -178,39 +174,48 @@ def request_grammar(named: Sequence[str], forms: NumberForms, cues: KindCues = K
             out.append(run(first, last))
         return out
 
+    # A what-if (or a marginal question at another plan) changes at least every channel a number of its
+    # own clause changes.
+    last_own = max((i for i, name in enumerate(named) if name in forms.own), default=-1)
+    changing = prefixes(0)[max(last_own, 0):] or prefixes(0)
+
     def kinds(cues: KindCues) -> list[str]:
-        out = [f'"{kind}"' for kind in ("frontier", "none", "marginal") if cues.admits(kind)]
+        out = [f'"{kind}"' for kind in ("frontier", "none") if cues.admits(kind)]
+        if cues.admits("marginal") and last_own < 0:
+            out.append('"marginal"')
         if usable and usable[0] == 0:
             if cues.admits("whatif"):
-                out.append(f'"whatif" ({" | ".join(prefixes(0))})')
+                out.append(f'"whatif" ({" | ".join(changing)})')
             if cues.admits("marginal"):
-                out.append(f'"marginal" ({" | ".join(prefixes(0))})')
-            splits = range(1, len(prefixes(0)) + 1) if cues.split is None else (
-                [cues.split] if cues.split <= len(prefixes(0)) else [])
-            sides = []
-            for split in splits:
-                right = {True: ['" current"'], False: prefixes(split)}.get(cues.versus_current,
-                                                                          ['" current"'] + prefixes(split))
-                if right:
-                    sides.append(f'{run(0, split - 1)} " vs" ({" | ".join(right)})')
+                out.append(f'"marginal" ({" | ".join(changing)})')
+            current = '" current"'
+            if cues.sides is None:
+                sides = [f'{run(0, split - 1)} " vs" ({" | ".join([current, *prefixes(split)])})'
+                         for split in range(1, len(prefixes(0)) + 1)]
+            elif all(i in usable for side in cues.sides for i in side):
+                left, right = (" ".join(f"c{i}" for i in side) for side in cues.sides)
+                sides = [f'{left} " vs" {right or current}']
+            else:
+                sides = []
             if cues.admits("compare") and sides:
                 out.append(f'"compare" ({" | ".join(f"({side})" for side in sides)})')
         if cues.admits("plan"):
-            out.append(plan)
+            held = [gbnf_alternatives([f" lock={named[i]}"]) for i in cues.locked if i < len(named)]
+            out.append(" ".join([plan, *held]))  # the channels the words hold come last
         return out
 
     options = [" " + option for option in forms.options] + [f" lock={name}" for name in named]
     groups = forms.option_groups
     if groups and all(groups):  # every number of the question fills an option of the plan
         for index, group in enumerate(groups):
-            rules.append(f"o{index} ::= {_alternatives([' ' + option for option in group])}")
+            rules.append(f"o{index} ::= {gbnf_alternatives([' ' + option for option in group])}")
         plan = '"plan" ' + " ".join(f"o{index}" for index in range(len(groups)))
         if named:
             plan += " lock*"
-            rules.append(f"lock ::= {_alternatives([f' lock={name}' for name in named])}")
+            rules.append(f"lock ::= {gbnf_alternatives([f' lock={name}' for name in named])}")
     elif options:
         plan = '"plan" option*'
-        rules.append(f"option ::= {_alternatives(options)}")
+        rules.append(f"option ::= {gbnf_alternatives(options)}")
     else:
         plan = '"plan"'
     rules.insert(0, f'root ::= ({" | ".join(kinds(cues) or kinds(KindCues()))}) "\\n"')

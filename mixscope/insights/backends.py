@@ -26,11 +26,13 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import re
 import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -38,6 +40,7 @@ from typing import Any, Protocol
 from mixscope.errors import MixscopeError
 from mixscope.insights.facts import Facts
 from mixscope.insights.narrative import Narrative
+from mixscope.insights.request import whole_word
 from mixscope.insights.template import template_narrative
 
 MODEL_ENV = "MIXSCOPE_LLM_MODEL"
@@ -66,6 +69,11 @@ class Decoding:
     # after each (a small model then cannot wander off the shape); a server is asked for those lines in the
     # instructions.
     scaffold: tuple[ScaffoldLine, ...] = ()
+    # The fact ids a scaffolded answer may cite, each with the channel name it is about ("" for none). A
+    # local model writes free text up to each "{" and then one of these ids under a grammar of them alone;
+    # after a channel's name only that channel's ids (and the run's) are offered, so a sentence about one
+    # channel cannot cite another's figure. A server's answer is checked for the same afterwards.
+    citations: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -237,24 +245,67 @@ class LlamaBackend:
         per_line = max(max_tokens // len(decoding.scaffold), 8)
         for line in decoding.scaffold:
             text += ("\n" if text else "") + line.label
+            line_start = len(text)  # the opening is part of the line: its channel decides the citation
             if line.openings:
                 from llama_cpp import LlamaGrammar
 
-                words = " | ".join(f'" {word}"' for word in line.openings)
+                words = gbnf_alternatives([f" {opening}" for opening in line.openings])
                 grammar = LlamaGrammar.from_string(f"root ::= ({words})", verbose=False)
-                opening = llm.create_completion(prompt + text, max_tokens=6, temperature=self.temperature,
+                opening = llm.create_completion(prompt + text, max_tokens=32, temperature=self.temperature,
                                                 seed=seed, grammar=grammar)
                 text += opening["choices"][0]["text"]
                 tokens += opening.get("usage", {}).get("completion_tokens", 0)
-            response = llm.create_completion(
-                prompt + text, max_tokens=per_line, temperature=self.temperature, seed=seed,
-                stop=["\n", *decoding.stop], repeat_penalty=self.repeat_penalty, **options,
-            )
-            choice = response["choices"][0]
-            text += choice["text"].rstrip()
-            tokens += response.get("usage", {}).get("completion_tokens", 0)
-            finish = "length" if choice.get("finish_reason") == "length" else finish
+            left = per_line
+            while left > 0:
+                # With citations, "{" ends the free text: the id after it is chosen under a grammar. The
+                # newline cannot be a stop too (llama.cpp does not say which stop it met), so the line is
+                # cut at its newline here.
+                stop = ["{", *decoding.stop] if decoding.citations else ["\n", *decoding.stop]
+                response = llm.create_completion(
+                    prompt + text, max_tokens=left, temperature=self.temperature, seed=seed, stop=stop,
+                    repeat_penalty=self.repeat_penalty, **options,
+                )
+                choice = response["choices"][0]
+                used = response.get("usage", {}).get("completion_tokens", 0)
+                tokens, left = tokens + used, left - max(used, 1)
+                piece, _, rest = choice["text"].partition("\n")
+                text += piece
+                if choice.get("finish_reason") == "length" and not rest:
+                    finish = "length"
+                if not decoding.citations or rest or choice.get("finish_reason") != "stop" or not left:
+                    break
+                cited, used = _cite(llm, prompt + text, decoding.citations, text[line_start:], seed)
+                text, tokens, left = text + "{" + cited + "}", tokens + used, left - used
+            text = text.rstrip()
         return Generation(text, time.perf_counter() - start, tokens, finish)
+
+
+def gbnf_alternatives(values: Sequence[str]) -> str:
+    """GBNF alternatives of string literals: whatever a value holds stays inside its quotes."""
+    return " | ".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+
+
+def citable(citations: Sequence[tuple[str, str]], line: str) -> list[str]:
+    """The ids a line may cite next: after a channel's name (the last one since the line's last citation)
+    that channel's ids and the run's; otherwise every id."""
+    since = line.rsplit("}", 1)[-1].lower()
+    spots = [(m.start(), label) for label in dict.fromkeys(label for _, label in citations if label)
+             for m in re.finditer(whole_word(label.lower()), since)]
+    named = max(spots)[1] if spots else None
+    return [fact_id for fact_id, label in citations if named is None or label in ("", named)]
+
+
+def _cite(llm: Any, prompt: str, citations: tuple[tuple[str, str], ...], line: str,
+          seed: int) -> tuple[str, int]:
+    """The fact id the model cites after ``prompt`` (which ends where it wrote "{"), under a grammar of the
+    ids alone: the ids of the channel the line names last, and the run's own, when it names one."""
+    from llama_cpp import LlamaGrammar
+
+    allowed = citable(citations, line)
+    grammar = LlamaGrammar.from_string(f'root ::= ({gbnf_alternatives(allowed)}) "}}"', verbose=False)
+    response = llm.create_completion(prompt + "{", max_tokens=16, temperature=0.0, seed=seed, grammar=grammar)
+    cited = response["choices"][0]["text"].split("}", 1)[0]
+    return cited, response.get("usage", {}).get("completion_tokens", 0)
 
 
 def _chat_prompt(llm: Any, messages: list[dict[str, str]]) -> str:

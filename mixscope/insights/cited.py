@@ -88,6 +88,13 @@ def brief(facts: Facts, audience: str = "executive") -> list[str]:
     return [f"- {line}" for line in lines]
 
 
+def clause_openings(facts: Facts, audience: str = "executive") -> tuple[str, ...]:
+    """How a SUMMARY or FINDING line may open: one of the brief's clauses, without its id (the model
+    cites it next, under the citation grammar, and goes on in its own words). A 270M model otherwise
+    opens with a claim of its own ("display earns the most") that the facts contradict."""
+    return tuple(dict.fromkeys(_CITATION.sub("", line[2:]).strip() for line in brief(facts, audience)))
+
+
 def action_openings(facts: Facts) -> tuple[str, ...]:
     """How an ACTION line may open: the moves the facts support, so a local model chooses among true
     actions (the verifier checks the rest of the line as any other)."""

@@ -112,8 +112,8 @@ def explain_run(
     reason = ""
     for attempt in range(1, max_retries + 2):
         try:
-            generation = backend.generate(messages, narrative_decoding(facts), max_tokens=max_tokens,
-                                          seed=seed + attempt - 1)
+            generation = backend.generate(messages, narrative_decoding(facts, audience),
+                                          max_tokens=max_tokens, seed=seed + attempt - 1)
         except BackendError as error:
             reason = f"{backend.name} backend failed: {error}"
             attempts.append(Check(f"attempt {attempt} ({backend.name})", False, str(error)).to_dict())
@@ -146,12 +146,13 @@ def explain_run(
     return _template(facts, audience, attempts, reason or "no answer", coverage)
 
 
-def narrative_decoding(facts: Facts) -> Decoding:
+def narrative_decoding(facts: Facts, audience: str = "executive") -> Decoding:
     """Free text with no digit in it: the model cites facts, mixscope writes every number. A run whose
     channel names hold digits (an alias such as channel_3) keeps digits; its answers are checked for
-    numbers all the same."""
+    numbers all the same. The model may cite only the facts its brief gives it."""
     named_with_digits = any(ch.isdigit() for channel in facts.channels for ch in channel.label)
-    return Decoding(forbid_digits=not named_with_digits, scaffold=prompt.scaffold(facts))
+    return Decoding(forbid_digits=not named_with_digits, scaffold=prompt.scaffold(facts, audience),
+                    citations=prompt.citations(facts, audience))
 
 
 def _template(facts: Facts, audience: str, attempts: list[dict[str, Any]], reason: str | None,

@@ -66,6 +66,9 @@ class NumberForms:
     options: tuple[str, ...]
     # Per written number, in order, the plan options it may fill (empty: it can only be a change).
     option_groups: tuple[tuple[str, ...], ...] = ()
+    # The channels a number of their own clause changes ("tv down 40% and fb up 40%"): a what-if changes
+    # every one of them.
+    own: frozenset[str] = frozenset()
 
 
 def mentions(normalised: str, name: str) -> list[int]:
@@ -83,23 +86,28 @@ def _direction(before: str, after: str) -> str | None:
     """The nearest direction word before the number (within its clause), else the word right after it."""
     if _LIMIT.search(before):
         return "limit"
+    following = (after.split() or [""])[0]
+    comparative = {"more": "up", "extra": "up", "less": "down", "fewer": "down"}.get(following)
     for word in reversed(before.split()[-_WINDOW:]):
         if _NUMBER.fullmatch(word):
             break
         for direction, words in _WORDS.items():
             if word in words:
-                return direction
-    following = (after.split() or [""])[0]
-    return {"more": "up", "extra": "up", "less": "down", "fewer": "down"}.get(following)
+                # "gives us 20% more": a comparative right after the number says more than a verb of moving
+                return comparative if comparative and direction in ("set", "put", "move") else direction
+    return comparative
 
 
 def _scale(value: str, sign: int) -> str:
     return f"budget=x{1 + sign * float(value) / 100:.6g}"
 
 
-def _forms(sign: str | None, times: bool, value: str, percent: bool, before: str, after: str) -> list[str]:
-    """Every form one written number admits, by its notation and the words around it."""
-    near_budget = any(_BUDGET.search(" ".join(words)) for words in (before.split()[-3:], after.split()[:3]))
+def _forms(sign: str | None, times: bool, value: str, percent: bool, before: str, after: str,
+           budget_clause: bool = False) -> list[str]:
+    """Every form one written number admits, by its notation and the words around it (``budget_clause``:
+    its clause speaks of the budget and names no channel)."""
+    near_budget = budget_clause or any(_BUDGET.search(" ".join(words))
+                                       for words in (before.split()[-3:], after.split()[:3]))
     if times or re.match(r"\s*(?:times\b|x\b)", after):
         return [f"budget=x{value}" if near_budget else f"x{value}"]
     direction = {"+": "up", "-": "down"}.get(sign or "") or _direction(before, after)
@@ -121,13 +129,20 @@ def _forms(sign: str | None, times: bool, value: str, percent: bool, before: str
         direction or "", [f"cut {value}", f"raise {value}", f"to {value}", f"budget={value}"])
 
 
+def _shrinks(form: str) -> bool:
+    return form.startswith("x") and float(form[1:]) < 1
+
+
 def _is_option(form: str) -> bool:
     return form.startswith(("budget=", "change="))
 
 
 def number_forms(normalised: str, named: Sequence[str]) -> NumberForms:
     """The forms the numbers of a normalised question admit, per channel it names (``named``, in order)."""
+    # "the tv budget" is tv's spend, not the total budget.
     text = normalised
+    for name in named:
+        text = re.sub(rf"({whole_word(name.lower())})\s+budget\b", r"\1 spend", text)
     clauses = _clauses(text)
     bound: dict[str, list[str]] = {name: [] for name in named}
     loose: list[str] = []  # change forms of numbers in a clause that names no channel
@@ -136,8 +151,10 @@ def number_forms(normalised: str, named: Sequence[str]) -> NumberForms:
     found: list[tuple[int, list[str]]] = []
     for m in _NUMBER.finditer(text):
         start, end = next((s, e) for s, e in clauses if s <= m.start() <= e)
+        clause = text[start:end]
+        budget_clause = bool(_BUDGET.search(clause)) and not any(mentions(clause, name) for name in named)
         found.append((m.start(), _forms(m.group(1), bool(m.group(2)), m.group(3), bool(m.group(4)),
-                                        text[start:m.start()], text[m.end():end])))
+                                        text[start:m.start()], text[m.end():end], budget_clause)))
     groups = tuple(tuple(form for form in forms if _is_option(form)) for _, forms in found)
     found += [(m.start(), ["to 0"]) for m in _ZERO.finditer(text)]
     for position, forms in sorted(found):
@@ -161,11 +178,17 @@ def number_forms(normalised: str, named: Sequence[str]) -> NumberForms:
                 bound[name] += changes
         else:
             loose += changes
-    receivers = {name for name in named for spot in mentions(text, name) if _RECEIVER.search(text[:spot])}
+    # A channel money is moved to receives what an earlier channel gave up; with no such channel ("put an
+    # extra 300k into search or into tv") it is no receiver.
+    gives = {name for name in named if any(form.startswith("cut") or form == "to 0" or _shrinks(form)
+                                           for form in bound[name])}
+    receivers = {name for index, name in enumerate(named) if gives & set(named[:index])
+                 for spot in mentions(text, name) if _RECEIVER.search(text[:spot])}
     table = {}
     for index, name in enumerate(named):
         ops = bound[name] or ([] if name in receivers else loose or every)
         if name in receivers:
             ops = ops + [f"from {source}" for source in named[:index]]
         table[name] = tuple(dict.fromkeys(ops))
-    return NumberForms(table, tuple(dict.fromkeys(options)), groups)
+    return NumberForms(table, tuple(dict.fromkeys(options)), groups,
+                       frozenset(name for name in named if bound[name]))

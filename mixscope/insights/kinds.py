@@ -14,9 +14,11 @@ grammar narrows the kind by the same words the rule-based reader goes by
 
 A frontier or plan cue leaves ``whatif`` open when the question also changes a
 named channel ("what if we cut tv by 10% in the plan?"). A question with none of
-these cues keeps every kind. A comparison whose words split it ("A than B",
+these cues keeps every kind. A plan keeps the channels the words hold ("keep tv
+fixed", "don't touch search"). A comparison whose words split it ("A than B",
 "A with B", "A beat what we do now") is held to that split: the channels named
-before the split word are one side, the rest (or the current plan) the other.
+before the split word are one side, those named after it (or the current plan)
+the other.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from mixscope.insights.rules import (
     MARGINAL_CUE,
     PLAN_CUE,
     current_plan,
+    locked_channels,
     mark_channels,
     sides,
 )
@@ -47,12 +50,12 @@ _ABOUT_MONEY = re.compile(
 @dataclass(frozen=True)
 class KindCues:
     """What a question's words say about its request: the kinds admitted (``None``: every kind) and, for a
-    comparison, how many of the named channels make its first side (``split``) and whether the other side
-    is the current plan (``versus_current``); ``None`` where the words do not say."""
+    comparison, the named channels (indices into the question's channels, in order) on each side
+    (``sides``; an empty second side is the current plan); ``None`` where the words do not say."""
 
     kinds: frozenset[str] | None = None
-    split: int | None = None
-    versus_current: bool | None = None
+    sides: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+    locked: tuple[int, ...] = ()  # named channels a plan keeps where they are ("keep tv fixed")
 
     def admits(self, kind: str) -> bool:
         return self.kinds is None or kind in self.kinds
@@ -67,27 +70,24 @@ def kind_cues(normalised: str, named: Sequence[str], changes: Mapping[str, Seque
     if MARGINAL_CUE.search(text):
         return KindCues(frozenset({"marginal"}))
     if COMPARE_CUE.search(text) and changeable:
-        split, versus_current = _split(text, len(named))
-        return KindCues(frozenset({"compare"}), split, versus_current)
+        return KindCues(frozenset({"compare"}), _sides(text))
+    locked = tuple(locked_channels(text))
     for cue, kind in ((FRONTIER_CUE, "frontier"), (PLAN_CUE, "plan")):
         if cue.search(text):
-            return KindCues(frozenset({kind, "whatif"} if changes_a_channel else {kind}))
+            return KindCues(frozenset({kind, "whatif"} if changes_a_channel else {kind}), locked=locked)
     if not named and not question_numbers(normalised) and not _ABOUT_MONEY.search(text):
         return KindCues(frozenset({"none"}))
-    return KindCues()
+    return KindCues(locked=locked)
 
 
-def _split(marked: str, count: int) -> tuple[int | None, bool | None]:
-    """How many named channels (``CH0`` ... in order) the first side of a comparison holds, and whether
-    the second is the current plan; ``(None, None)`` when the sides are not the named channels in order."""
+def _sides(marked: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """The named channels (``CH0`` ... in the marked text) on each side of a comparison, each side in the
+    order it names them (a channel may be on both: "80k from tv to radio, or 80k from tv to search");
+    ``()`` for a second side that is the current plan; None when the words do not split the sides."""
     parts = sides(marked)
     if len(parts) != 2:
-        return None, None
-    left, right = ({int(i) for i in re.findall(r"CH(\d+)", part)} for part in parts)
-    split = len(left)
-    if left != set(range(split)) or right - set(range(split, count)) or not split:
-        return None, None
-    if not right:
-        return (split, True) if current_plan(parts[1]) else (None, None)
-    return split, False
-
+        return None
+    left, right = (tuple(dict.fromkeys(int(i) for i in re.findall(r"CH(\d+)", part))) for part in parts)
+    if not left or (not right and not current_plan(parts[1])):
+        return None
+    return left, right

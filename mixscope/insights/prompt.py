@@ -13,18 +13,23 @@ the longest common prefix of consecutive prompts.
 
 from __future__ import annotations
 
+import re
+
 from mixscope.insights.backends import ScaffoldLine
-from mixscope.insights.cited import action_openings, brief
+from mixscope.insights.cited import action_openings, brief, clause_openings
 from mixscope.insights.facts import Facts
 
+_CITED = re.compile(r"\{([^{}]+)\}")
 _TONE = {
     "executive": "a marketing executive: plain business language, short sentences",
     "analyst": "a marketing analyst: precise, and mention the 90% intervals the values carry",
 }
 
-def scaffold(facts: Facts) -> tuple[ScaffoldLine, ...]:
-    """The answer's lines; the action opens with one of the moves the facts support, the model's choice."""
-    return (ScaffoldLine("SUMMARY:"), ScaffoldLine("FINDING:"),
+def scaffold(facts: Facts, audience: str = "executive") -> tuple[ScaffoldLine, ...]:
+    """The answer's lines: the summary and the finding open with a clause of the brief, the action with
+    one of the moves the facts support, each the model's choice."""
+    clauses = clause_openings(facts, audience)
+    return (ScaffoldLine("SUMMARY:", clauses), ScaffoldLine("FINDING:", clauses),
             ScaffoldLine("ACTION:", action_openings(facts)))
 
 
@@ -56,6 +61,15 @@ SYSTEM = (
     "FINDING: cinema is in diminishing returns {saturation.cinema}.\n"
     "ACTION: keep the current mix {plan.decision}.\n"
 )
+
+
+def citations(facts: Facts, audience: str = "executive") -> tuple[tuple[str, str], ...]:
+    """The ids the brief gives the model to cite, each with the name of the channel it is about ("" for a
+    fact about the whole run)."""
+    labels = {channel.key: channel.label for channel in facts.channels}
+    ids = dict.fromkeys(fact_id for line in brief(facts, audience) for fact_id in _CITED.findall(line))
+    return tuple((fact_id, labels.get(fact.channel or "", "")) for fact_id in ids
+                 if (fact := facts.get(fact_id)) is not None)
 
 
 def messages(facts: Facts, audience: str = "executive") -> list[dict[str, str]]:

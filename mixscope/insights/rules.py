@@ -126,6 +126,14 @@ def _clause_changes(text: str, channels: Sequence[str]) -> list[Change]:
     return changes
 
 
+def locked_channels(marked: str) -> list[int]:
+    """The channels (``CH0`` ... in a marked text) a planning question keeps where they are."""
+    held = re.findall(r"(?:keep|keeping|lock|locking|hold|holding|fix|fixing|freeze|freezing|don't touch|"
+                      r"not touching|without touching|leave|leaving)\s+(?:the\s+|our\s+)?CH(\d+)", marked)
+    held += re.findall(r"CH(\d+)\s+(?:fixed|locked|frozen|unchanged|as it is|as is|where it is)", marked)
+    return [int(index) for index in dict.fromkeys(held)]
+
+
 def _plan(text: str, channels: Sequence[str]) -> AskRequest:
     budget = scale = change = None
     m = re.search(rf"{_NUM}%\s+(more|less|higher|lower|bigger|smaller)\s+(?:total\s+)?budget|budget\s+"
@@ -152,11 +160,7 @@ def _plan(text: str, channels: Sequence[str]) -> AskRequest:
                       rf"beyond|up to)\s+(?:\+/-\s*|±\s*)?{_NUM}%", text)
     if limit:
         change = float(limit.group(1)) / 100
-    locked = [channels[int(i)] for i in re.findall(
-        r"(?:keep|keeping|lock|locking|hold|holding|fix|fixing|freeze|freezing|don't touch|not touching|"
-        r"without touching|leave|leaving)\s+(?:the\s+|our\s+)?CH(\d+)", text)]
-    locked += [channels[int(i)] for i in re.findall(
-        r"CH(\d+)\s+(?:fixed|locked|frozen|unchanged|as it is|as is|where it is)", text)]
+    locked = [channels[index] for index in locked_channels(text)]
     return AskRequest("plan", budget=budget, budget_scale=scale, max_change=change, locked=tuple(locked))
 
 

@@ -143,3 +143,25 @@ def test_with_surface_uses_the_plan(national_surface_dir):
     cited = {fact for item in explanation.recommendations for fact in item.facts}
     assert "plan.uplift" in cited
     assert all(c["passed"] for c in explanation.checks)
+
+
+def test_a_citation_after_a_channels_name_is_that_channels_or_the_runs():
+    from mixscope.insights.backends import citable
+
+    citations = (("mroi.tv", "tv"), ("mroi.ctv", "ctv"), ("plan.tv", "tv"), ("plan.uplift", ""))
+    assert citable(citations, "SUMMARY: tv earns the most ") == ["mroi.tv", "plan.tv", "plan.uplift"]
+    # A name inside another (tv in ctv) is not that channel; the last name since the last citation counts.
+    assert citable(citations, "raise tv {plan.tv} and ctv ") == ["mroi.ctv", "plan.uplift"]
+    assert citable(citations, "the plan is expected to gain ") == [fact_id for fact_id, _ in citations]
+
+
+def test_the_model_may_cite_only_what_its_brief_gives_it():
+    from mixscope.insights.explain import narrative_decoding
+    from mixscope.insights.prompt import brief
+
+    facts = facts_from_summary(synthetic_summary())
+    citations = narrative_decoding(facts).citations
+    briefed = "\n".join(brief(facts))
+    assert citations and all(f"{{{fact_id}}}" in briefed for fact_id, _ in citations)
+    labels = {channel.key: channel.label for channel in facts.channels}
+    assert all(label == labels.get(facts.get(fact_id).channel or "", "") for fact_id, label in citations)

@@ -40,6 +40,9 @@ def test_scaffolded_generation_writes_the_lines_and_no_digit():
     lines = generation.text.splitlines()
     assert [line.split(":")[0] for line in lines] == ["SUMMARY", "FINDING", "ACTION"]
     assert not re.search(r"\d", generation.text)  # digit tokens are banned: numbers only by citation
+    # Every id after a "{" was chosen under the grammar of the brief's ids: none is invented.
+    cited = re.findall(r"\{([^{}]*)\}", generation.text)
+    assert cited and set(cited) <= {fact_id for fact_id, _ in narrative_decoding(facts).citations}, cited
 
 
 def test_the_model_reads_a_question_under_the_request_grammar():
