@@ -76,7 +76,8 @@ def test_a_question_with_no_cue_keeps_every_kind(question):
     ("best split of the budget but keep display fixed", "plan lock=display", ["plan"]),
     # Money put into one channel or another: neither receives what the other gave up.
     ("put an extra 90k into display or into radio, which is better?",
-     "compare display raise 90000 vs radio raise 90000", ["compare display raise 90000 vs radio from display"]),
+     "compare display raise 90000 vs radio raise 90000",
+     ["compare display raise 90000 vs radio from display"]),
     # One channel on both sides of a comparison.
     ("moving 20k from tv to radio, or 20k from tv to display: which wins?",
      "compare tv cut 20000 radio raise 20000 vs tv cut 20000 display raise 20000",
