@@ -46,7 +46,7 @@ def _geo_fit(folder, n_geos, n_weeks, sampler):
 
 
 def test_geo_recovers_true_roi_on_a_zoo_truth(tmp_path):
-    """The first unconfounded geo case of the truth zoo, on 4 geos, at a sampler sized for the default run."""
+    """The first unconfounded geo case of the truth zoo, on 4 geos, at the geo starter's draws."""
     import tomli_w
 
     from mixscope.simulate import draw_case
@@ -58,7 +58,10 @@ def test_geo_recovers_true_roi_on_a_zoo_truth(tmp_path):
     simulated.frame.to_csv(tmp_path / "data.csv", index=False)
     columns = {name: simulated.frame[name].dtype.kind in "fi" for name in simulated.frame.columns}
     raw = starter_spec(columns, "data.csv")
-    raw["sampler"].update(warmup=400, draws=600, seed=2)
+    # The geo starter's draws at target_accept 0.9: at its 0.8 this seed left one chain of four in another
+    # mode on one machine and not on another (R-hat 1.029, 128 divergences; the alarm fired). Seeds 0 and 3
+    # passed there; at 0.9 seed 2 passed with 9 divergences. Recovery is what this test checks.
+    raw["sampler"].update(seed=2, target_accept=0.9)
     (tmp_path / "mixscope.toml").write_text(tomli_w.dumps(raw))
     spec = load_spec(tmp_path / "mixscope.toml")
     result = fit(spec, load_dataset(spec)[0], progress=False)
