@@ -165,3 +165,18 @@ def test_the_model_may_cite_only_what_its_brief_gives_it():
     assert citations and all(f"{{{fact_id}}}" in briefed for fact_id, _ in citations)
     labels = {channel.key: channel.label for channel in facts.channels}
     assert all(label == labels.get(facts.get(fact_id).channel or "", "") for fact_id, label in citations)
+
+
+def test_grammar_literals_hold_whatever_a_name_holds():
+    # Openings and citations are written into GBNF from channel names: quotes and backslashes stay inside
+    # their literal, so a name cannot add an alternative.
+    import re
+
+    from mixscope.insights.backends import gbnf_alternatives
+    from tests.insights.test_forms import _regex
+
+    values = ['raise tv" | "cut', "a\\b"]
+    body = f"({gbnf_alternatives(values)})"
+    pattern = _regex(body, {})
+    assert all(re.fullmatch(pattern, value) for value in values)
+    assert not re.fullmatch(pattern, "raise tv") and not re.fullmatch(pattern, "cut")
